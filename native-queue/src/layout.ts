@@ -109,7 +109,8 @@ export const DATA_OFFSET = CONSUMER_STATS_OFFSET + STATS_SLOTS * STATS_SLOT_BYTE
  *  +0  int32 SIZE    total bytes of the record: header + payload + padding to 8.
  *                    0        not committed yet (MPSC: the area is zeroed when freed)
  *                    > 0      committed: a consumer may take it
- *                    < 0      SPMC only: consumed; the producer may reclaim -SIZE bytes
+ *                    < 0      SPMC only: consumed (records and padding alike); the
+ *                             producer may reclaim -SIZE bytes
  *  +4  int32 LENGTH  payload bytes (0 .. MAX_PAYLOAD), or PADDING_LENGTH for a filler
  *                    record that closes the end of the area before a wrap
  *  +8  payload

@@ -160,7 +160,11 @@ export class MpscRing extends RingCore {
     let at = start;
     let records = 0;
     try {
-      while (records < max) {
+      // Stop after one capacity of bytes: until this batch is released, READ
+      // stays at `start`, so producers cannot have written past
+      // start + capacity, and the header found there is the first one this
+      // very batch consumed (not zeroed yet). Reading on would deliver it twice.
+      while (records < max && ((at - start) | 0) < this.capacity) {
         const index = at & this.mask;
         const word = this.dataWord + (index >> 2);
         const size = Atomics.load(i32, word);

@@ -83,12 +83,14 @@ export class SpmcRing extends RingCore {
     }
     if (size > tail) {
       // The record does not fit before the end of the area: close the end with
-      // a padding record and start at index 0. Its SIZE is born negative
-      // ("consumed"): consumers step over it and the producer reclaims it as
-      // soon as READ has passed it. Plain writes: WRITE's store publishes them.
+      // a padding record and start at index 0. The padding is taken and
+      // consumed-marked by a consumer like any record. (It must not be born
+      // "consumed": the consumer that takes it still reads its header, and
+      // the producer would be free to overwrite it first. The stress test
+      // caught exactly that.) Plain writes: WRITE's store publishes them.
       const word = this.dataWord + (index >> 2);
       this.i32[word + 1] = PADDING_LENGTH;
-      this.i32[word] = -tail;
+      this.i32[word] = tail;
       w = (w + tail) | 0;
       this.#write = w;
       index = 0;
@@ -230,7 +232,9 @@ export class SpmcRing extends RingCore {
       const word = this.dataWord + ((at & this.mask) >> 2);
       const size = i32[word]!;
       const length = i32[word + 1]!;
-      if (length !== PADDING_LENGTH) {
+      if (length === PADDING_LENGTH) {
+        Atomics.store(i32, word, -size);
+      } else {
         records += 1;
         this.cstats[STAT_RECORDS]! += 1;
         this.cstats[STAT_BYTES]! += length;
@@ -242,7 +246,7 @@ export class SpmcRing extends RingCore {
         // Consumed-mark last: after it the producer may overwrite the bytes.
         Atomics.store(i32, word, -size);
       }
-      at = (at + (size < 0 ? -size : size)) | 0;
+      at = (at + size) | 0;
     }
     this.wakeProducers(this.cstats);
     if (failed) throw error;
