@@ -40,6 +40,8 @@ export class MpscRing extends RingCore {
   #claimWord = -1;
   #claimSize = 0;
   #claimPayload = 0;
+  #claimEnd = 0;
+  #lastCommitEnd = 0;
 
   static create(options: CreateOptions, attach: AttachOptions = {}): MpscRing {
     return new MpscRing(RingCore.allocate(KIND_MPSC, options), attach);
@@ -79,7 +81,10 @@ export class MpscRing extends RingCore {
         this.pstats[STAT_FULL]! += 1;
         return -1;
       }
-      if (Atomics.compareExchange(i32, WRITE, w, (w + need) | 0) === w) break;
+      if (Atomics.compareExchange(i32, WRITE, w, (w + need) | 0) === w) {
+        this.#claimEnd = (w + need) | 0;
+        break;
+      }
       this.pstats[STAT_CAS_RETRIES]! += 1;
     }
     let word = this.dataWord + ((w & this.mask) >> 2);
@@ -115,9 +120,26 @@ export class MpscRing extends RingCore {
     // size is kept even if length shrank: the region was reserved whole.
     Atomics.store(this.i32, word, this.#claimSize);
     this.#claimWord = -1;
+    this.#lastCommitEnd = this.#claimEnd;
     this.pstats[STAT_RECORDS]! += 1;
     this.pstats[STAT_BYTES]! += length;
     this.wakeConsumers(1, this.pstats);
+  }
+
+  /**
+   * Producer: the ring position just past the record this handle committed
+   * last. Once the consumer's readPosition has reached it (compare with
+   * `(read - end) | 0 >= 0`), the consumer has taken that record. The server
+   * uses it as a ticket: "my log record is written when the writer's read
+   * position passes this".
+   */
+  get lastCommitEnd(): number {
+    return this.#lastCommitEnd;
+  }
+
+  /** Consumer: the position up to which records have been taken and freed. */
+  get readPosition(): number {
+    return this.#read;
   }
 
   /** Copies `src[start, end)` in as one record. False when full or closed. */

@@ -46,18 +46,20 @@ export type WaitResult = 'ok' | 'timed-out' | 'closed';
  * close flag, statistics slots, and the sleep/wake protocol.
  *
  * The sleep/wake protocol (no lost wake-ups). A thread about to sleep:
- *   1. announces itself:           Atomics.add(WAITERS, 1)   (or a flag)
- *   2. samples the futex word:     seq = Atomics.load(SIGNAL)
+ *   1. samples the futex word:     seq = Atomics.load(SIGNAL)
+ *   2. announces itself:           Atomics.add(WAITERS, 1)   (or sets a flag)
  *   3. re-checks the condition:    data present? -> do not sleep
  *   4. sleeps unless SIGNAL moved: Atomics.wait(SIGNAL, seq)
  * The other side, after making the condition true (publishing or releasing):
  *   a. reads WAITERS; if zero, stops: no syscall on the uncontended path
  *   b. otherwise bumps SIGNAL and calls Atomics.notify
- * All Atomics operations are sequentially consistent, so either (a) sees the
- * waiter of step 1, and then SIGNAL changes after step 2 or before it (and
- * then step 3 sees the data, which was published before (a)); or (a) does not
- * see it, which means the publish came before step 1 and step 3 sees the data.
- * Either way the sleeper cannot miss the record.
+ * All Atomics operations are sequentially consistent. If (a) does not see the
+ * announcement of step 2, the publish came before step 2, so step 3 sees the
+ * data. If it does, SIGNAL is bumped after step 2, hence after step 1, so the
+ * wait of step 4 returns at once or is woken by the notify. Either way the
+ * sleeper cannot miss the record. Sampling before announcing matters for the
+ * flag variant (MpscRing): a waker that clears the flag is always followed by
+ * a bump of SIGNAL that the sleeper has not sampled yet.
  */
 export abstract class RingCore {
   readonly buffer: SharedArrayBuffer;
@@ -210,10 +212,16 @@ export abstract class RingCore {
     }
     const deadline = timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs;
     for (;;) {
+      // Sample SIGNAL *before* announcing. A waker that saw an earlier
+      // announcement may clear the MPSC flag only after we announce again; it
+      // still bumps SIGNAL afterwards, so our wait then returns at once. With
+      // the sample taken after the announcement, that stale waker would use
+      // up our flag, the next producer would see no sleeper, and we would
+      // sleep with data present (found by the server's integration tests).
+      const seq = Atomics.load(this.i32, signal);
       this.announceSleeper(waiters);
       let woke: 'ok' | 'not-equal' | 'timed-out';
       try {
-        const seq = Atomics.load(this.i32, signal);
         if (this.#ready(payload)) return 'ok';
         if (this.closed) return payload < 0 && this.hasData() ? 'ok' : 'closed';
         const left = deadline - performance.now();
@@ -242,9 +250,9 @@ export abstract class RingCore {
     for (;;) {
       if (this.hasData()) return 'ok';
       if (this.closed) return this.hasData() ? 'ok' : 'closed';
+      const seq = Atomics.load(this.i32, DATA_SIGNAL); // before announcing: see #wait
       this.announceSleeper(DATA_WAITERS);
       try {
-        const seq = Atomics.load(this.i32, DATA_SIGNAL);
         if (this.hasData() || this.closed) continue;
         const armed = Atomics.waitAsync(this.i32, DATA_SIGNAL, seq);
         if (!armed.async) continue; // the signal moved already
@@ -263,9 +271,9 @@ export abstract class RingCore {
     for (;;) {
       if (this.hasSpaceFor(payload)) return 'ok';
       if (this.closed) return 'closed';
+      const seq = Atomics.load(this.i32, SPACE_SIGNAL); // before announcing: see #wait
       this.announceSleeper(SPACE_WAITERS);
       try {
-        const seq = Atomics.load(this.i32, SPACE_SIGNAL);
         if (this.hasSpaceFor(payload) || this.closed) continue;
         const armed = Atomics.waitAsync(this.i32, SPACE_SIGNAL, seq);
         if (!armed.async) continue;
