@@ -1,0 +1,142 @@
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { JOB_NAMES, type JobName } from './job/jobs.js';
+import type { LogFormat } from './log-format/log-fields.js';
+
+export type AckMode = 'processed' | 'written' | 'fsync';
+export const ACK_MODES: readonly AckMode[] = ['processed', 'written', 'fsync'];
+
+export interface Config {
+  readonly host: string;
+  /** null = listener disabled; 0 = an ephemeral port. */
+  readonly seedPort: number | null;
+  readonly linePort: number | null;
+  readonly binaryPort: number | null;
+  readonly binaryPrefix: 2 | 4;
+  readonly httpPort: number | null;
+  readonly workers: number;
+  readonly job: JobName;
+  readonly jobWork: number;
+  readonly logFile: string;
+  readonly logFormat: LogFormat;
+  readonly ack: AckMode;
+  readonly maxFrame: number;
+  readonly maxConnections: number;
+  readonly maxInflight: number;
+  readonly idleTimeoutMs: number;
+  readonly seedTimeoutMs: number;
+  readonly drainTimeoutMs: number;
+  readonly jobRingBytes: number;
+  readonly allowFaultInjection: boolean;
+}
+
+interface Option {
+  readonly flag: string;
+  readonly value: string;
+  readonly help: string;
+  readonly boolean?: true;
+}
+
+const OPTIONS: readonly Option[] = [
+  { flag: 'host', value: '127.0.0.1', help: 'address every listener binds (0.0.0.0 or :: to listen on all interfaces)' },
+  { flag: 'seed-port', value: '5050', help: 'seed protocol: one message per connection (the original); "off" disables' },
+  { flag: 'line-port', value: '5051', help: 'newline-delimited, persistent, pipelined; "off" disables' },
+  { flag: 'binary-port', value: '5052', help: 'length-prefixed frames; "off" disables' },
+  { flag: 'binary-prefix', value: '2', help: 'binary length prefix bytes, big-endian signed: 2 or 4' },
+  { flag: 'http-port', value: 'off', help: 'HTTP front (POST /jobs, /metrics, /healthz): not built yet, must stay "off"' },
+  { flag: 'workers', value: String(os.availableParallelism()), help: 'worker threads running jobs' },
+  { flag: 'job', value: 'prime-count', help: `job each message runs: ${JOB_NAMES.join(', ')}` },
+  { flag: 'job-work', value: '0', help: 'extra deterministic CPU work per message (units of cpuWork)' },
+  { flag: 'log-file', value: 'server_log.txt', help: 'request log, one record per answered request' },
+  { flag: 'log-format', value: 'seed', help: 'seed (the original line) or jsonl' },
+  { flag: 'ack', value: 'written', help: 'answer after the job is processed, the log record written to the OS, or fsync-ed' },
+  { flag: 'max-frame', value: '65536', help: 'largest message in bytes (the 2-byte prefix caps at 32767)' },
+  { flag: 'max-connections', value: '10000', help: 'open connections across listeners; more are answered ERR and closed' },
+  { flag: 'max-inflight', value: '1024', help: 'requests in flight per connection before it stops being read' },
+  { flag: 'idle-timeout-ms', value: '60000', help: 'close a persistent connection idle this long' },
+  { flag: 'seed-timeout-ms', value: '5000', help: 'seed: close without answer if no data arrives in this time' },
+  { flag: 'drain-timeout-ms', value: '30000', help: 'on SIGTERM, give up draining after this long (exit 1)' },
+  { flag: 'job-ring-bytes', value: '1048576', help: 'job ring capacity (a power of two)' },
+  { flag: 'allow-fault-injection', value: 'false', boolean: true, help: 'test only: messages __crash__ and __throw__ kill or fail a worker' },
+];
+
+const envName = (flag: string): string => `RINGPOOL_${flag.toUpperCase().replaceAll('-', '_')}`;
+
+export function usage(): string {
+  const lines = ['Usage: ringpool [options]   (npm start -- [options])', '', 'Options (each also read from the environment variable shown):'];
+  for (const o of OPTIONS) {
+    lines.push(`  --${o.flag}${o.boolean ? '' : ` <${o.value}>`}`.padEnd(36) + `${o.help} [${envName(o.flag)}]`);
+  }
+  lines.push('  --help'.padEnd(36) + 'this text');
+  return lines.join('\n');
+}
+
+export class ConfigError extends Error {}
+
+function port(name: string, raw: string): number | null {
+  if (raw === 'off') return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--${name} must be 0..65535 or "off", got "${raw}"`);
+  return n;
+}
+
+function int(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`--${name} must be an integer ${min}..${max}, got "${raw}"`);
+  return n;
+}
+
+function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`--${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+/** Flags win over environment variables, which win over defaults. */
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | 'help' {
+  const { values: parsed } = parseArgs({
+    args: [...argv],
+    options: Object.fromEntries([
+      ...OPTIONS.map((o) => [o.flag, o.boolean ? { type: 'boolean' as const } : { type: 'string' as const }]),
+      ['help', { type: 'boolean' as const }],
+    ]),
+    strict: true,
+    allowPositionals: false,
+  });
+  const values = parsed as Record<string, string | boolean | undefined>;
+  if (values['help'] === true) return 'help';
+  const get = (flag: string): string => {
+    const v = values[flag];
+    if (typeof v === 'string') return v;
+    if (v === true) return 'true';
+    return env[envName(flag)] ?? OPTIONS.find((o) => o.flag === flag)!.value;
+  };
+  const binaryPrefix = int('binary-prefix', get('binary-prefix'), 2, 4);
+  if (binaryPrefix !== 2 && binaryPrefix !== 4) throw new ConfigError('--binary-prefix must be 2 or 4');
+  const httpPort = port('http-port', get('http-port'));
+  if (httpPort !== null) throw new ConfigError('--http-port: the HTTP front is not built yet; leave it "off"');
+  const jobRingBytes = int('job-ring-bytes', get('job-ring-bytes'), 4096, 1 << 30);
+  if ((jobRingBytes & (jobRingBytes - 1)) !== 0) throw new ConfigError(`--job-ring-bytes must be a power of two, got ${jobRingBytes}`);
+  const maxFrame = int('max-frame', get('max-frame'), 1, jobRingBytes / 2 - 128);
+  return {
+    host: get('host'),
+    seedPort: port('seed-port', get('seed-port')),
+    linePort: port('line-port', get('line-port')),
+    binaryPort: port('binary-port', get('binary-port')),
+    binaryPrefix,
+    httpPort,
+    workers: int('workers', get('workers'), 1, 256),
+    job: oneOf('job', get('job'), JOB_NAMES),
+    jobWork: int('job-work', get('job-work'), 0),
+    logFile: get('log-file'),
+    logFormat: oneOf('log-format', get('log-format'), ['seed', 'jsonl'] as const),
+    ack: oneOf('ack', get('ack'), ACK_MODES),
+    maxFrame,
+    maxConnections: int('max-connections', get('max-connections'), 1, 65535),
+    maxInflight: int('max-inflight', get('max-inflight'), 1, 1 << 20),
+    idleTimeoutMs: int('idle-timeout-ms', get('idle-timeout-ms'), 1),
+    seedTimeoutMs: int('seed-timeout-ms', get('seed-timeout-ms'), 1),
+    drainTimeoutMs: int('drain-timeout-ms', get('drain-timeout-ms'), 1),
+    jobRingBytes,
+    allowFaultInjection: get('allow-fault-injection') === 'true',
+  };
+}

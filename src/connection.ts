@@ -1,0 +1,273 @@
+import type { Socket } from 'node:net';
+import { FixedDeque, Queue } from 'mnemonist';
+import type { ListenerName } from './records.js';
+
+/** How a listener turns bytes into frames and answers into bytes. */
+export interface Framing {
+  readonly listener: ListenerName;
+  /** Seed: one message per connection, answer then half-close. */
+  readonly oneShot: boolean;
+  /** Feeds received bytes; frames come back through conn.submit(). */
+  onData(conn: Connection, chunk: Buffer): void;
+  /** The bytes that carry one answer on the wire. */
+  frameAnswer(answer: Buffer): Buffer;
+}
+
+/** What a connection needs from the server (kept narrow for testability). */
+export interface ConnectionHost {
+  /** Encodes a frame into the job ring; false when the ring is full. */
+  tryEnqueue(conn: Connection, seq: number, buf: Buffer, start: number, end: number): boolean;
+  /** Called when this connection cannot enqueue until ring space frees. */
+  waitForRingSpace(conn: Connection): void;
+  isDurable(ticket: number): boolean;
+  readonly writerFailed: boolean;
+  readonly maxInflight: number;
+  answered(count: number): void;
+  closed(conn: Connection, unanswered: number): void;
+}
+
+/** One request's place in the per-connection reorder window. */
+export class Pending {
+  done = false;
+  answer: Buffer | null = null;
+  /** Log ring position its log record ends at; -1: nothing to wait for. */
+  ticket = -1;
+  closeAfter = false;
+  constructor(readonly seq: number) {}
+}
+
+interface Frame { readonly buf: Buffer; readonly start: number; readonly end: number }
+
+export type Retry = 'done' | 'window-full' | 'ring-full';
+
+// Reasons not to read a socket; reading resumes when none is left.
+const PAUSE_RING_FULL = 1;
+const PAUSE_INFLIGHT = 2;
+const PAUSE_WRITES = 4;
+const PAUSE_STOPPED = 8;
+
+const ERR_LOG_UNAVAILABLE = Buffer.from('ERR log unavailable, request not processed\n');
+
+/**
+ * One client connection on the main thread: the reorder window that keeps
+ * answers in request order, the overflow of frames that found the job ring
+ * full, and every reason to stop reading (backpressure).
+ */
+export class Connection {
+  readonly window: FixedDeque<Pending>;
+  readonly #overflow = new Queue<Frame>();
+  #nextSeq = 0;
+  #paused = 0;
+  #readEnded = false;
+  #ending = false;
+  #closed = false;
+  /** Set by the seed framing once its one message is taken. */
+  ignoreInput = false;
+  readonly ipBytes: Buffer;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    readonly framing: Framing,
+    readonly host: ConnectionHost,
+    readonly ip: string,
+    readonly port: number,
+  ) {
+    // FixedDeque throws rather than overwrite when full: a bug here must be loud.
+    this.window = new FixedDeque<Pending>(Array, framing.oneShot ? 2 : host.maxInflight + 1);
+    this.ipBytes = Buffer.from(ip, 'latin1');
+  }
+
+  get unanswered(): number {
+    return this.window.size + this.#overflow.size;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  // ── input ─────────────────────────────────────────────────────────────────
+
+  /** A complete frame arrived. */
+  submit(buf: Buffer, start: number, end: number): void {
+    if (this.#overflow.size > 0 || this.#enqueue(buf, start, end) !== 'done') {
+      this.#overflow.enqueue({ buf, start, end });
+    }
+  }
+
+  /**
+   * Into the job ring, if the window and the ring have room. A full window
+   * pauses reading until answers go out; a full ring pauses it until the
+   * server sees ring space again (it calls retryOverflow).
+   */
+  #enqueue(buf: Buffer, start: number, end: number): Retry {
+    if (this.window.size >= this.host.maxInflight) {
+      this.#pause(PAUSE_INFLIGHT);
+      return 'window-full';
+    }
+    const seq = this.#nextSeq;
+    if (!this.host.tryEnqueue(this, seq, buf, start, end)) {
+      this.#pause(PAUSE_RING_FULL);
+      if (!this.#waitingForRing) {
+        this.#waitingForRing = true;
+        this.host.waitForRingSpace(this);
+      }
+      return 'ring-full';
+    }
+    this.#nextSeq = (seq + 1) >>> 0;
+    this.window.push(new Pending(seq));
+    if (this.window.size >= this.host.maxInflight) this.#pause(PAUSE_INFLIGHT);
+    return 'done';
+  }
+  #waitingForRing = false;
+
+  /**
+   * Moves waiting frames into the ring. Called by the server when ring space
+   * freed (this connection asked for it) and after answers left the window.
+   */
+  retryOverflow(fromRingWait = false): Retry {
+    if (fromRingWait) this.#waitingForRing = false;
+    while (this.#overflow.size > 0) {
+      const f = this.#overflow.peek()!;
+      const r = this.#enqueue(f.buf, f.start, f.end);
+      if (r !== 'done') return r;
+      this.#overflow.dequeue();
+    }
+    this.#resume(PAUSE_RING_FULL);
+    if (this.#pendingError !== null) {
+      const e = this.#pendingError;
+      this.#pendingError = null;
+      this.window.push(e);
+    }
+    return 'done';
+  }
+
+  /**
+   * The stream is unusable (oversize frame, bad prefix): answer everything
+   * before it, then this error, then close.
+   */
+  protocolError(reason: string): void {
+    this.stopReading();
+    const p = new Pending(this.#nextSeq);
+    p.done = true;
+    p.answer = this.framing.frameAnswer(Buffer.from(`ERR ${reason}\n`));
+    p.closeAfter = true;
+    if (this.#overflow.size > 0) {
+      // Keep order: the error goes after the frames still waiting for room.
+      this.#pendingError = p;
+      return;
+    }
+    this.window.push(p);
+    this.flush();
+  }
+  #pendingError: Pending | null = null;
+
+  /** The peer half-closed: answer what is in flight, then end our side. */
+  readEnded(): void {
+    this.#readEnded = true;
+    this.#maybeEnd();
+  }
+
+  stopReading(): void {
+    this.ignoreInput = true;
+    this.#pause(PAUSE_STOPPED);
+  }
+
+  // ── output ────────────────────────────────────────────────────────────────
+
+  /** A worker finished request `seq`. */
+  complete(seq: number, answer: Buffer, ticket: number): void {
+    const front = this.window.peekFirst();
+    if (front === undefined) return;
+    const offset = (seq - front.seq) >>> 0;
+    const p = offset < this.window.size ? this.window.get(offset) : undefined;
+    if (p === undefined || p.seq !== seq || p.done) return; // already answered (e.g. after a worker death)
+    p.done = true;
+    p.answer = this.framing.frameAnswer(answer);
+    p.ticket = ticket;
+  }
+
+  /**
+   * Writes every answer at the front of the window that is complete and, in
+   * the written/fsync ack modes, whose log record the writer has covered.
+   * Returns true when the front is blocked on the log watermark.
+   */
+  flush(): boolean {
+    if (this.#closed) return false;
+    let count = 0;
+    let waitingForLog = false;
+    let corked = false;
+    for (let p = this.window.peekFirst(); p !== undefined && p.done; p = this.window.peekFirst()) {
+      let bytes = p.answer!;
+      if (p.ticket !== -1 && !this.host.isDurable(p.ticket)) {
+        if (!this.host.writerFailed) { waitingForLog = true; break; }
+        // The writer died: this record may not be in the log, so it must not
+        // be acknowledged.
+        bytes = this.framing.frameAnswer(ERR_LOG_UNAVAILABLE);
+      }
+      this.window.shift();
+      count++;
+      if (this.framing.oneShot || p.closeAfter) {
+        if (corked) this.socket.uncork();
+        this.host.answered(count);
+        this.#ending = true;
+        this.socket.end(bytes);
+        return false;
+      }
+      if (!corked) { this.socket.cork(); corked = true; }
+      if (!this.socket.write(bytes)) this.#pause(PAUSE_WRITES);
+    }
+    if (corked) this.socket.uncork();
+    if (count > 0) {
+      this.host.answered(count);
+      if (this.#overflow.size > 0 && !this.#waitingForRing) this.retryOverflow();
+      if (this.window.size < this.host.maxInflight) this.#resume(PAUSE_INFLIGHT);
+      if (this.window.peekFirst()?.done === true) return this.flush(); // the error that waited for the overflow
+    }
+    this.#maybeEnd();
+    return waitingForLog;
+  }
+
+  /** 'drain' on the socket: the peer reads again. */
+  writable(): void {
+    this.#resume(PAUSE_WRITES);
+  }
+
+  #maybeEnd(): void {
+    if ((this.#readEnded || this.ignoreInput) && this.unanswered === 0 && !this.#ending
+      && this.#pendingError === null && !this.framing.oneShot) {
+      this.#ending = true;
+      this.socket.end();
+    }
+  }
+
+  /** Idle timeout: close if nothing is in flight. */
+  idle(): void {
+    if (this.unanswered === 0) {
+      this.#ending = true;
+      this.socket.end();
+      this.socket.destroySoon();
+    }
+  }
+
+  /** The socket is gone: forget everything still pending. */
+  onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const unanswered = this.unanswered;
+    this.window.clear();
+    this.#overflow.clear();
+    this.host.closed(this, unanswered);
+  }
+
+  #pause(reason: number): void {
+    if (this.#paused === 0) this.socket.pause();
+    this.#paused |= reason;
+  }
+
+  #resume(reason: number): void {
+    if ((this.#paused & reason) === 0) return;
+    this.#paused &= ~reason;
+    if (this.#paused === 0 && !this.#closed) this.socket.resume();
+  }
+}

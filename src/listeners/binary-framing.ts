@@ -1,0 +1,14 @@
+import type { Framing } from '../connection.js';
+import { LengthPrefixDecoder, encodeLengthPrefixed } from '../framing/length-prefix-decoder.js';
+import { streamFraming } from './stream-framing.js';
+
+/**
+ * Length-prefixed frames (JMeter's LengthPrefixedBinaryTCPClientImpl): a
+ * big-endian signed length of 2 or 4 bytes, then the payload. Answers are
+ * framed the same way and keep their trailing newline, so the answer bytes
+ * are identical on every listener.
+ */
+export function binaryFraming(prefixBytes: 2 | 4, maxFrame: number): Framing {
+  return streamFraming('binary', () => new LengthPrefixDecoder(prefixBytes, maxFrame),
+    (answer) => encodeLengthPrefixed(answer, prefixBytes));
+}

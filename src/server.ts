@@ -1,0 +1,434 @@
+/**
+ * The main thread: sockets, framing, the job ring's producer side, the
+ * completion ring's consumer side. It never blocks: it waits for completions
+ * with one armed Atomics.waitAsync at a time and drains them in batches.
+ */
+import net from 'node:net';
+import { Worker } from 'node:worker_threads';
+import { Queue } from 'mnemonist';
+import { MpscRing, SpmcRing } from 'native-queue';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { Connection, type ConnectionHost, type Framing } from './connection.js';
+import { ConnectionTable } from './connection-table.js';
+import { errorAnswer } from './job/jobs.js';
+import { binaryFraming } from './listeners/binary-framing.js';
+import { lineFraming } from './listeners/line-framing.js';
+import { seedFraming } from './listeners/seed-framing.js';
+import { formatLogRecord } from './log-format/log-fields.js';
+import {
+  COMPLETION_HEADER_BYTES, CompletionType, JOB_HEADER_BYTES, ListenerCode, MAX_IP_BYTES, NEVER_DURABLE,
+  STATUS_UNLOGGED, ringView,
+} from './records.js';
+import {
+  type FromWriter, WORKER_STATE_STRIDE, WS_BUSY, WS_CONN_ID, WS_SEQ, type WorkerInit, type WriterInit,
+} from './thread-messages.js';
+
+const COMPLETION_RING_BYTES = 1 << 20;
+const LOG_RING_BYTES = 1 << 22;
+const LOG_MAX_RECORD = 1 << 20;
+const EMPTY = new Uint8Array(0);
+const LISTENER_CODES = { seed: ListenerCode.Seed, line: ListenerCode.Line, binary: ListenerCode.Binary } as const;
+
+export interface ServerSummary {
+  readonly answered: number;
+  readonly records: number;
+}
+
+export class Server implements ConnectionHost {
+  readonly #config: Config;
+  readonly #log: Logger;
+  readonly #jobs: SpmcRing;
+  readonly #jobView: DataView;
+  readonly #completions: MpscRing;
+  readonly #logRing: MpscRing;
+  readonly #workerState: SharedArrayBuffer;
+  readonly #workers: (Worker | null)[];
+  #writer: Worker | null = null;
+  readonly #servers: net.Server[] = [];
+  readonly #table: ConnectionTable;
+  readonly #waitingForSpace = new Queue<Connection>();
+  readonly #waitingForLog = new Set<Connection>();
+  /** Log lines the main thread must write itself (worker deaths), waiting for ring room. */
+  readonly #ownLogLines = new Queue<{ line: string; conn: Connection; seq: number; answer: Buffer }>();
+  #written = 0;
+  #durable = 0;
+  #writerFailedReason: string | null = null;
+  #draining = false;
+  #answered = 0;
+  #writerRecords = 0;
+  #drainResolve: (() => void) | null = null;
+  readonly #writerClosed: Promise<void>;
+  #writerClosedResolve!: () => void;
+  readonly ports: Record<string, number> = {};
+  readonly maxInflight: number;
+
+  constructor(config: Config, log: Logger) {
+    this.#config = config;
+    this.#log = log;
+    this.maxInflight = config.maxInflight;
+    this.#jobs = SpmcRing.create({ capacity: config.jobRingBytes }, { producerSlot: 0 });
+    this.#jobView = ringView(this.#jobs.data);
+    this.#completions = MpscRing.create({ capacity: COMPLETION_RING_BYTES }, { consumerSlot: 0 });
+    this.#logRing = MpscRing.create({ capacity: LOG_RING_BYTES, maxPayload: LOG_MAX_RECORD },
+      { producerSlot: 31, consumerSlot: 31 });
+    this.#workerState = new SharedArrayBuffer(config.workers * WORKER_STATE_STRIDE * 4);
+    this.#workers = new Array<Worker | null>(config.workers).fill(null);
+    this.#table = new ConnectionTable(config.maxConnections);
+    const c = this.#completions.data;
+    this.#completionView = ringView(c);
+    this.#completionBytes = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    this.#writerClosed = new Promise((resolve) => { this.#writerClosedResolve = resolve; });
+  }
+
+  get writerFailed(): boolean {
+    return this.#writerFailedReason !== null;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  async start(): Promise<void> {
+    this.#startWriter();
+    for (let i = 0; i < this.#config.workers; i++) this.#startWorker(i);
+    this.#completionLoop().catch((err: unknown) => {
+      // A bug on the main thread's completion path would silently stall every
+      // connection: crash loudly instead.
+      this.#log.fatal({ err }, 'completion loop failed');
+      process.exit(70);
+    });
+    const c = this.#config;
+    const listen: [string, number | null, Framing][] = [
+      ['seed', c.seedPort, seedFraming],
+      ['line', c.linePort, lineFraming(c.maxFrame)],
+      ['binary', c.binaryPort, binaryFraming(c.binaryPrefix, Math.min(c.maxFrame, c.binaryPrefix === 2 ? 32767 : c.maxFrame))],
+    ];
+    // The HTTP front (POST /jobs, /metrics, /healthz) will be one more entry
+    // here, feeding the same tryEnqueue/complete path.
+    for (const [name, port, framing] of listen) {
+      if (port === null) continue;
+      this.ports[name] = await this.#listen(port, framing);
+    }
+  }
+
+  #listen(port: number, framing: Framing): Promise<number> {
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket, framing));
+    this.#servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.#config.host, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.#log.error({ err }, 'listener error'));
+        resolve((server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  #accept(socket: net.Socket, framing: Framing): void {
+    if (this.#draining) { socket.destroy(); return; }
+    const id = this.#table.allocate();
+    if (id < 0) {
+      // Over --max-connections: a clear answer and a clean close.
+      socket.on('error', () => socket.destroy());
+      socket.end(framing.frameAnswer(Buffer.from('ERR too many connections\n')));
+      socket.setTimeout(1000, () => socket.destroy());
+      return;
+    }
+    const ip = (socket.remoteAddress ?? '?').slice(0, MAX_IP_BYTES);
+    const conn = new Connection(id, socket, framing, this, ip, socket.remotePort ?? 0);
+    this.#table.set(id, conn);
+    socket.setTimeout(framing.oneShot ? this.#config.seedTimeoutMs : this.#config.idleTimeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      framing.onData(conn, chunk);
+      this.#jobs.publish(); // one store and one wake-up check per read, not per frame
+    });
+    socket.on('end', () => conn.readEnded());
+    socket.on('drain', () => conn.writable());
+    socket.on('timeout', () => {
+      // The original closes a seed connection that sends nothing in 5 s, without an answer.
+      if (framing.oneShot && !conn.ignoreInput) socket.destroy();
+      else conn.idle();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => conn.onClose());
+  }
+
+  // ── ConnectionHost ────────────────────────────────────────────────────────
+
+  tryEnqueue(conn: Connection, seq: number, buf: Buffer, start: number, end: number): boolean {
+    const ipLength = conn.ipBytes.length;
+    const length = JOB_HEADER_BYTES + ipLength + (end - start);
+    const at = this.#jobs.tryClaim(length);
+    if (at < 0) return false;
+    const v = this.#jobView;
+    v.setUint32(at, conn.id, true);
+    v.setUint32(at + 4, seq, true);
+    v.setFloat64(at + 8, Date.now(), true);
+    v.setUint16(at + 16, conn.port, true);
+    v.setUint8(at + 18, LISTENER_CODES[conn.framing.listener as keyof typeof LISTENER_CODES] ?? ListenerCode.Line);
+    v.setUint8(at + 19, ipLength);
+    const data = this.#jobs.data;
+    data.set(conn.ipBytes, at + JOB_HEADER_BYTES);
+    buf.copy(data, at + JOB_HEADER_BYTES + ipLength, start, end);
+    this.#jobs.commit(length, false);
+    return true;
+  }
+
+  waitForRingSpace(conn: Connection): void {
+    this.#waitingForSpace.enqueue(conn);
+  }
+
+  isDurable(ticket: number): boolean {
+    if (ticket === NEVER_DURABLE) return false;
+    switch (this.#config.ack) {
+      case 'processed': return true;
+      case 'written': return ((this.#written - ticket) | 0) >= 0;
+      case 'fsync': return ((this.#durable - ticket) | 0) >= 0;
+      default: {
+        const never: never = this.#config.ack;
+        throw new Error(`this should not happen: ack ${String(never)}`);
+      }
+    }
+  }
+
+  answered(count: number): void {
+    this.#answered += count;
+  }
+
+  closed(conn: Connection, _unanswered: number): void {
+    this.#table.release(conn.id);
+    this.#waitingForLog.delete(conn);
+    this.#checkDrained();
+  }
+
+  // ── completions ───────────────────────────────────────────────────────────
+
+  readonly #onCompletion = (data: Uint8Array, index: number, length: number): void => {
+    const view = this.#completionView;
+    const type = data[index];
+    switch (type) {
+      case CompletionType.JobDone: {
+        const conn = this.#table.get(view.getUint32(index + 4, true));
+        if (conn === undefined) return; // the client left; its answer has nowhere to go
+        const answer = Buffer.allocUnsafe(length - COMPLETION_HEADER_BYTES);
+        this.#completionBytes.copy(answer, 0, index + COMPLETION_HEADER_BYTES, index + length);
+        const unlogged = (view.getUint8(index + 1) & STATUS_UNLOGGED) !== 0;
+        conn.complete(view.getUint32(index + 8, true), answer,
+          this.#config.ack === 'processed' ? -1 : unlogged ? NEVER_DURABLE : view.getInt32(index + 12, true));
+        this.#dirty.add(conn);
+        return;
+      }
+      case CompletionType.Watermark:
+        this.#written = view.getInt32(index + 4, true);
+        this.#durable = view.getInt32(index + 8, true);
+        for (const conn of this.#waitingForLog) this.#dirty.add(conn);
+        this.#waitingForLog.clear();
+        return;
+      case CompletionType.WriterFailed:
+        return;
+      default:
+        throw new Error(`this should not happen: completion type ${String(type)}`);
+    }
+  };
+  readonly #completionView: DataView;
+  readonly #completionBytes: Buffer;
+  readonly #dirty = new Set<Connection>();
+
+  async #completionLoop(): Promise<void> {
+    for (;;) {
+      this.#drainCompletions();
+      if (await this.#completions.whenData() === 'closed') {
+        this.#drainCompletions();
+        return;
+      }
+    }
+  }
+
+  #drainCompletions(): void {
+    this.#completions.drain(this.#onCompletion);
+    for (const conn of this.#dirty) {
+      if (conn.flush()) this.#waitingForLog.add(conn);
+    }
+    this.#dirty.clear();
+    this.#writeOwnLogLines();
+    // Completions free job-ring space: let blocked connections in, in order.
+    while (this.#waitingForSpace.size > 0) {
+      const conn = this.#waitingForSpace.dequeue()!;
+      // Still full: it queued itself again, at the back; stop for this drain.
+      if (!conn.isClosed && conn.retryOverflow(true) === 'ring-full') break;
+    }
+    this.#jobs.publish();
+    this.#checkDrained();
+  }
+
+  // ── workers ───────────────────────────────────────────────────────────────
+
+  #startWorker(index: number): void {
+    const init: WorkerInit = {
+      index,
+      jobRing: this.#jobs.buffer,
+      completionRing: this.#completions.buffer,
+      logRing: this.#logRing.buffer,
+      workerState: this.#workerState,
+      job: this.#config.job,
+      jobWork: this.#config.jobWork,
+      logFormat: this.#config.logFormat,
+      allowFaultInjection: this.#config.allowFaultInjection,
+    };
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init, name: `worker-${index}` });
+    this.#workers[index] = worker;
+    worker.on('error', (err) => this.#log.error({ err, worker: index }, 'worker failed'));
+    worker.on('exit', (code) => {
+      this.#workers[index] = null;
+      const state = new Int32Array(this.#workerState, index * WORKER_STATE_STRIDE * 4, WORKER_STATE_STRIDE);
+      const busy = Atomics.load(state, WS_BUSY) === 1;
+      if (code === 0 && !busy && this.#jobs.closed) {
+        this.#checkWorkersGone();
+        return;
+      }
+      this.#log.error({ worker: index, code, busy }, 'worker died; starting a replacement');
+      if (busy) {
+        Atomics.store(state, WS_BUSY, 0);
+        this.#answerLostJob(Atomics.load(state, WS_CONN_ID) >>> 0, Atomics.load(state, WS_SEQ) >>> 0);
+      }
+      this.#startWorker(index);
+    });
+  }
+
+  /** The worker that held this job died: answer it with an error, and log that answer. */
+  #answerLostJob(connId: number, seq: number): void {
+    const conn = this.#table.get(connId);
+    if (conn === undefined) return;
+    const answer = Buffer.from(errorAnswer('internal (worker died)'));
+    const line = formatLogRecord(this.#config.logFormat, {
+      timeMs: Date.now(), ip: conn.ip, port: conn.port, listener: conn.framing.listener,
+      outcome: { ok: false, error: 'internal (worker died)', message: '(message lost with the worker)' },
+      latencyUs: 0, worker: -1,
+    });
+    this.#ownLogLines.enqueue({ line, conn, seq, answer });
+    this.#writeOwnLogLines();
+  }
+
+  #writeOwnLogLines(): void {
+    while (this.#ownLogLines.size > 0) {
+      const item = this.#ownLogLines.peek()!;
+      const bytes = Buffer.from(item.line);
+      if (!this.#logRing.tryPush(bytes)) return; // retried after the next completion drain
+      this.#ownLogLines.dequeue();
+      item.conn.complete(item.seq, item.answer, this.#config.ack === 'processed' ? -1 : this.#logRing.lastCommitEnd);
+      if (item.conn.flush()) this.#waitingForLog.add(item.conn);
+    }
+  }
+
+  // ── writer ────────────────────────────────────────────────────────────────
+
+  #startWriter(): void {
+    const init: WriterInit = {
+      logRing: this.#logRing.buffer,
+      completionRing: this.#completions.buffer,
+      completionSlot: 30,
+      logFile: this.#config.logFile,
+      ack: this.#config.ack,
+    };
+    const writer = new Worker(new URL('./writer.js', import.meta.url), { workerData: init, name: 'writer' });
+    this.#writer = writer;
+    writer.on('message', (m: FromWriter) => {
+      switch (m.type) {
+        case 'reopened': this.#log.info({ file: m.file }, 'log file reopened'); break;
+        case 'failed': this.#writerDied(m.reason); break;
+        case 'closed': this.#writerRecords = m.records; break;
+        default: {
+          const never: never = m;
+          throw new Error(`this should not happen: writer said ${JSON.stringify(never)}`);
+        }
+      }
+    });
+    writer.on('error', (err) => this.#writerDied(String(err)));
+    writer.on('exit', (code) => {
+      this.#writer = null;
+      if (code !== 0) this.#writerDied(`writer thread exited with code ${code}`);
+      this.#writerClosedResolve();
+    });
+  }
+
+  #writerDied(reason: string): void {
+    if (this.#writerFailedReason !== null) return;
+    this.#writerFailedReason = reason;
+    this.#log.fatal({ reason, file: this.#config.logFile }, 'the log writer failed: no further request can be acknowledged; stopping');
+    // Workers see the closed log ring and stop producing log records; their
+    // answers come back marked unlogged and are turned into errors.
+    this.#logRing.close();
+    // Everything waiting for the log gets an error answer now.
+    for (const conn of this.#waitingForLog) conn.flush();
+    this.#waitingForLog.clear();
+    void this.shutdown();
+  }
+
+  /** SIGHUP: the writer reopens the log file (logrotate). */
+  reopenLog(): void {
+    this.#writer?.postMessage({ type: 'reopen' });
+    // The writer may be asleep in Atomics.wait: a zero-length record wakes it.
+    if (!this.#logRing.tryPush(EMPTY)) this.#log.warn('log ring full; the reopen happens after the next batch');
+  }
+
+  // ── shutdown ──────────────────────────────────────────────────────────────
+
+  /**
+   * Stop accepting and reading, answer every request already taken, let the
+   * workers finish, let the writer drain and fsync, then resolve (the caller
+   * exits normally, so --cpu-prof profiles are written).
+   */
+  shutdown(): Promise<ServerSummary> {
+    if (!this.#draining) void this.#drain().then(this.#stoppedResolve, this.#stoppedReject);
+    return this.stopped;
+  }
+
+  #stoppedResolve!: (s: ServerSummary) => void;
+  #stoppedReject!: (e: unknown) => void;
+  /** Resolves once the server has drained and every thread has stopped. */
+  readonly stopped: Promise<ServerSummary> = new Promise((resolve, reject) => {
+    this.#stoppedResolve = resolve;
+    this.#stoppedReject = reject;
+  });
+
+  async #drain(): Promise<ServerSummary> {
+    {
+      this.#draining = true;
+      for (const s of this.#servers) s.close();
+      for (const conn of this.#table.all()) {
+        conn.stopReading();
+        if (conn.unanswered === 0) conn.socket.destroySoon();
+      }
+      await new Promise<void>((resolve) => {
+        this.#drainResolve = resolve;
+        this.#checkDrained();
+      });
+      // No connection waits for anything: stop the workers, then the writer.
+      this.#jobs.close();
+      await this.#workersGone;
+      this.#logRing.close();
+      await this.#writerClosed;
+      this.#completions.close();
+      for (const conn of this.#table.all()) conn.socket.destroy();
+    }
+    return { answered: this.#answered, records: this.#writerRecords };
+  }
+
+  #checkDrained(): void {
+    if (this.#drainResolve === null) return;
+    for (const conn of this.#table.all()) {
+      if (conn.unanswered > 0 && !conn.isClosed) return;
+    }
+    const resolve = this.#drainResolve;
+    this.#drainResolve = null;
+    resolve();
+  }
+
+  #workersGoneResolve!: () => void;
+  readonly #workersGone = new Promise<void>((resolve) => { this.#workersGoneResolve = resolve; });
+
+  #checkWorkersGone(): void {
+    if (this.#workers.every((w) => w === null)) this.#workersGoneResolve();
+  }
+}

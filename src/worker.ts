@@ -1,0 +1,113 @@
+/**
+ * A worker thread: takes one job at a time from the job ring (sleeping in
+ * Atomics.wait when it is empty), runs it, publishes its log record to the
+ * writer, then its answer to the main thread. Log record first: the answer
+ * carries the log record's ring position as a ticket, which the main thread
+ * compares with the writer's watermark before acknowledging.
+ */
+import { workerData } from 'node:worker_threads';
+import { MpscRing, SpmcRing, copyBytes } from 'native-queue';
+import { type JobOutcome, errorAnswer, runJob } from './job/jobs.js';
+import { formatLogRecord } from './log-format/log-fields.js';
+import {
+  COMPLETION_HEADER_BYTES, CompletionType, type JobHeader, LISTENER_NAMES, STATUS_ERROR, STATUS_UNLOGGED,
+  readJobHeader, ringView,
+} from './records.js';
+import { WORKER_STATE_STRIDE, WS_BUSY, WS_CONN_ID, WS_JOBS, WS_SEQ, type WorkerInit } from './thread-messages.js';
+
+const init = workerData as WorkerInit;
+// Consumers spin briefly before sleeping: under load the next job is usually
+// microseconds away, and a futex round trip costs more than that.
+const jobs = SpmcRing.attach(init.jobRing, { consumerSlot: init.index, spin: 200 });
+const completions = MpscRing.attach(init.completionRing, { producerSlot: init.index });
+const log = MpscRing.attach(init.logRing, { producerSlot: init.index });
+const state = new Int32Array(init.workerState, init.index * WORKER_STATE_STRIDE * 4, WORKER_STATE_STRIDE);
+
+const scratch = new Uint8Array(jobs.maxPayload);
+const scratchView = ringView(scratch);
+const completionView = ringView(completions.data);
+const completionBytes = Buffer.from(completions.data.buffer, completions.data.byteOffset, completions.data.byteLength);
+const logBytes = Buffer.from(log.data.buffer, log.data.byteOffset, log.data.byteLength);
+
+const job: JobHeader = { connId: 0, seq: 0, enqueuedAt: 0, port: 0, listener: 0, ip: '', messageStart: 0, messageLength: 0 };
+let takenLength = -1;
+const take = (data: Uint8Array, index: number, length: number): void => {
+  copyBytes(data, index, scratch, 0, length);
+  takenLength = length;
+};
+
+function run(message: Uint8Array): JobOutcome {
+  if (init.allowFaultInjection && message.length === 9) {
+    const text = Buffer.from(message).toString('latin1');
+    // Test-only faults, behind --allow-fault-injection.
+    if (text === '__crash__') process.exit(70);
+    if (text === '__throw__') throw new Error('injected fault');
+  }
+  return runJob(init.job, message, init.jobWork);
+}
+
+/** Claims room in an MPSC ring, sleeping while it is full; -1 once it is closed. */
+function claim(ring: MpscRing, bytes: number): number {
+  for (;;) {
+    const at = ring.tryClaim(bytes);
+    if (at >= 0 || ring.closed) return at;
+    ring.waitForSpace(bytes);
+  }
+}
+
+for (;;) {
+  takenLength = -1;
+  if (jobs.drain(take, 1) === 0) {
+    if (jobs.waitForData() === 'closed' && !jobs.hasData()) break;
+    continue;
+  }
+  readJobHeader(scratchView, scratch, 0, takenLength, job);
+  Atomics.store(state, WS_CONN_ID, job.connId);
+  Atomics.store(state, WS_SEQ, job.seq);
+  Atomics.store(state, WS_BUSY, 1);
+
+  let outcome: JobOutcome;
+  const message = scratch.subarray(job.messageStart, job.messageStart + job.messageLength);
+  try {
+    outcome = run(message);
+  } catch {
+    outcome = { ok: false, error: 'internal', message: Buffer.from(message).toString('utf8') };
+  }
+  const answer = outcome.ok ? outcome.answer : errorAnswer(outcome.error);
+  const now = Date.now();
+
+  const line = formatLogRecord(init.logFormat, {
+    timeMs: now,
+    ip: job.ip,
+    port: job.port,
+    listener: LISTENER_NAMES[job.listener] ?? 'line',
+    outcome,
+    latencyUs: Math.max(0, Math.round((now - job.enqueuedAt) * 1000)),
+    worker: init.index,
+  });
+  const lineBytes = Math.min(Buffer.byteLength(line), log.maxPayload);
+  let status = outcome.ok ? 0 : STATUS_ERROR;
+  let ticket = 0;
+  const logAt = claim(log, lineBytes);
+  if (logAt >= 0) {
+    log.commit(logBytes.write(line, logAt, lineBytes, 'utf8'));
+    ticket = log.lastCommitEnd;
+  } else {
+    status |= STATUS_UNLOGGED; // the writer is gone; main answers ERR
+  }
+
+  const answerBytes = Buffer.byteLength(answer);
+  const at = claim(completions, COMPLETION_HEADER_BYTES + answerBytes);
+  if (at < 0) break; // the server is gone
+  completionView.setUint8(at, CompletionType.JobDone);
+  completionView.setUint8(at + 1, status);
+  completionView.setUint16(at + 2, init.index, true);
+  completionView.setUint32(at + 4, job.connId, true);
+  completionView.setUint32(at + 8, job.seq, true);
+  completionView.setInt32(at + 12, ticket, true);
+  completionBytes.write(answer, at + COMPLETION_HEADER_BYTES, answerBytes, 'utf8');
+  completions.commit(COMPLETION_HEADER_BYTES + answerBytes);
+
+  Atomics.store(state, WS_BUSY, 0);
+  state[WS_JOBS] = (state[WS_JOBS]! + 1) | 0;
+}

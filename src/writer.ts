@@ -1,0 +1,131 @@
+/**
+ * The writer thread: the only thread that touches the log file, so the file
+ * needs no lock. It drains the log ring in batches, writes each batch with
+ * sonic-boom in synchronous mode (a dedicated thread may block, and then it
+ * knows exactly when the bytes reached the OS), fdatasyncs in fsync mode
+ * (one sync per batch: group commit), and reports how far it got to the main
+ * thread as a WATERMARK record in the completion ring.
+ *
+ * Group commit needs no timer: while one batch is being written and synced,
+ * the next one accumulates in the ring, so the batch size follows the load.
+ */
+import fs from 'node:fs';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { MpscRing } from 'native-queue';
+import { createRequire } from 'node:module';
+import type { SonicBoom as SonicBoomClass } from 'sonic-boom';
+import { CompletionType, WATERMARK_BYTES, ringView } from './records.js';
+import type { FromWriter, ToWriter, WriterInit } from './thread-messages.js';
+
+// sonic-boom is CommonJS whose typings declare an ES default export; load it
+// with require so the constructor is what TypeScript and Node both see.
+const SonicBoom = createRequire(import.meta.url)('sonic-boom') as typeof SonicBoomClass;
+
+const init = workerData as WriterInit;
+const port = parentPort!;
+const log = MpscRing.attach(init.logRing, { consumerSlot: 0, spin: 0 });
+const completions = MpscRing.attach(init.completionRing, { producerSlot: init.completionSlot });
+const completionView = ringView(completions.data);
+const logBytes = Buffer.from(log.data.buffer, log.data.byteOffset, log.data.byteLength);
+
+function tell(message: FromWriter): void {
+  port.postMessage(message);
+}
+
+let failure: Error | null = null;
+const boom = new SonicBoom({ dest: init.logFile, sync: true, append: true, mkdir: true, contentMode: 'buffer' });
+// In sync mode sonic-boom reports a failed write as an 'error' event.
+boom.on('error', (err: Error) => { failure ??= err; });
+/** The file descriptor (public on the object, missing from the typings). */
+const fdOf = (b: SonicBoomClass): number => (b as unknown as { fd: number }).fd;
+
+let batch = Buffer.allocUnsafe(1 << 20);
+let batchLength = 0;
+let nudged = false;
+let records = 0;
+let bytes = 0;
+
+const collect = (_data: Uint8Array, index: number, length: number): void => {
+  if (length === 0) { nudged = true; return; }
+  if (batchLength + length > batch.length) {
+    const bigger = Buffer.allocUnsafe(Math.max(batch.length * 2, batchLength + length));
+    batch.copy(bigger, 0, 0, batchLength);
+    batch = bigger;
+  }
+  logBytes.copy(batch, batchLength, index, index + length);
+  batchLength += length;
+  records += 1;
+};
+
+function publishWatermark(written: number, durable: number): void {
+  if (init.ack === 'processed') return; // nobody waits for it
+  for (;;) {
+    const at = completions.tryClaim(WATERMARK_BYTES);
+    if (at >= 0) {
+      completionView.setUint8(at, CompletionType.Watermark);
+      completionView.setInt32(at + 4, written, true);
+      completionView.setInt32(at + 8, durable, true);
+      completions.commit(WATERMARK_BYTES);
+      return;
+    }
+    completions.waitForSpace(WATERMARK_BYTES, 1000);
+  }
+}
+
+function fail(err: unknown): never {
+  const reason = err instanceof Error ? `${(err as NodeJS.ErrnoException).code ?? err.name}: ${err.message}` : String(err);
+  tell({ type: 'failed', reason });
+  // Stop consuming: nothing after this point may be acknowledged.
+  process.exit(1);
+}
+
+function writeBatch(): void {
+  if (batchLength === 0) return;
+  const upTo = log.readPosition;
+  try {
+    boom.write(batch.subarray(0, batchLength) as unknown as string);
+    if (failure !== null) throw failure;
+    if (init.ack === 'fsync') fs.fdatasyncSync(fdOf(boom));
+  } catch (err) {
+    fail(err);
+  }
+  bytes += batchLength;
+  batchLength = 0;
+  publishWatermark(upTo, upTo);
+}
+
+function handleControl(): void {
+  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+    const message = m.message as ToWriter;
+    switch (message.type) {
+      case 'reopen':
+        // logrotate renamed the file: later records go to a new file at the
+        // configured path. Everything before is already written.
+        boom.reopen();
+        if (failure !== null) fail(failure);
+        tell({ type: 'reopened', file: init.logFile });
+        break;
+      default: {
+        const never: never = message.type;
+        throw new Error(`this should not happen: writer got ${String(never)}`);
+      }
+    }
+  }
+}
+
+for (;;) {
+  const n = log.drain(collect);
+  writeBatch();
+  if (nudged) { nudged = false; handleControl(); }
+  if (n > 0) continue;
+  if (log.waitForData() === 'closed' && !log.hasData()) break;
+}
+writeBatch();
+try {
+  boom.flushSync();
+  fs.fsyncSync(fdOf(boom));
+  boom.end();
+} catch (err) {
+  fail(err);
+}
+tell({ type: 'closed', records, bytes });
