@@ -13,8 +13,11 @@
  *                                               MPSC: unused
  *  384      96      3      DATA_WAITERS         sleeping consumers      producers, per commit
  *  388      97             DATA_SIGNAL          producers, on wake-up   sleeping consumers
+ *  392      98             DATA_WAKE_PENDING    waking producers (CAS)  waking producers;
+ *                                               sleepers clear it       (see ring-core.ts)
  *  512      128     4      SPACE_WAITERS        sleeping producers      consumers, per release
  *  516      129            SPACE_SIGNAL         consumers, on wake-up   sleeping producers
+ *  520      130            SPACE_WAKE_PENDING   as DATA_WAKE_PENDING, for sleeping producers
  *  640      160     5      MAGIC, VERSION,      create()                attach()
  *                          KIND, CAPACITY,
  *                          MAX_PAYLOAD,
@@ -53,8 +56,13 @@ export const READ = 32;
 export const RELEASE = 64;
 export const DATA_WAITERS = 96;
 export const DATA_SIGNAL = 97;
+export const DATA_WAKE_PENDING = 98;
 export const SPACE_WAITERS = 128;
 export const SPACE_SIGNAL = 129;
+export const SPACE_WAKE_PENDING = 130;
+/** Each waiter word is followed by its SIGNAL and its WAKE_PENDING word. */
+export const SIGNAL_AFTER_WAITERS = 1;
+export const PENDING_AFTER_WAITERS = 2;
 export const MAGIC = 160;
 export const VERSION = 161;
 export const KIND = 162;

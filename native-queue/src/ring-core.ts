@@ -1,7 +1,7 @@
 import {
   CAPACITY, CLOSED, CONSUMER_STATS_OFFSET, DATA_OFFSET, DATA_SIGNAL, DATA_WAITERS,
   DEFAULT_MAX_PAYLOAD, HEADER_BYTES, KIND, LAYOUT_VERSION, MAGIC, MAGIC_VALUE, MAX_CAPACITY,
-  MAX_PAYLOAD, MIN_CAPACITY, NEXT_CONSUMER_SLOT, NEXT_PRODUCER_SLOT, PRODUCER_STATS_OFFSET,
+  MAX_PAYLOAD, MIN_CAPACITY, PENDING_AFTER_WAITERS, SIGNAL_AFTER_WAITERS, NEXT_CONSUMER_SLOT, NEXT_PRODUCER_SLOT, PRODUCER_STATS_OFFSET,
   READ, RECORD_ALIGN, RELEASE, SPACE_SIGNAL, SPACE_WAITERS, STAT_FIELDS, STAT_NOTIFIES, STAT_SLEEPS, STAT_SPURIOUS,
   STATS_SLOT_BYTES, STATS_SLOTS, VERSION, WRITE, bufferBytes, recordSize,
 } from './layout.js';
@@ -287,31 +287,49 @@ export abstract class RingCore {
 
   // ── the waking side ───────────────────────────────────────────────────────
 
-  /** Step 1 of the protocol. Waiter words are counts: several threads may sleep. */
+  /**
+   * Step 2 of the protocol. Waiter words are counts (several threads may
+   * sleep). Announcing also clears the wake-pending word: a wake that is
+   * "pending" must always be for a sleeper that has yet to re-check, and a
+   * fresh sleeper guarantees that by resetting it (see wake()).
+   */
   protected announceSleeper(waiters: number): void {
     Atomics.add(this.i32, waiters, 1);
+    Atomics.store(this.i32, waiters + PENDING_AFTER_WAITERS, 0);
   }
 
   protected retireSleeper(waiters: number): void {
+    Atomics.store(this.i32, waiters + PENDING_AFTER_WAITERS, 0);
     Atomics.sub(this.i32, waiters, 1);
   }
 
   /**
-   * Steps a-b after a publish. `count` is how many sleepers the new data can
-   * keep busy. The load of DATA_WAITERS is the whole cost when nobody sleeps.
+   * Steps a-b, with one refinement: WAKE_PENDING. Without it, every publish
+   * made while a sleeper is still waking up (tens of microseconds) would call
+   * Atomics.notify again; the benchmark counted a hundred notifies per sleep.
+   * The first waker sets WAKE_PENDING with a CAS and notifies; later wakers
+   * see it set and skip, until a sleeper announces or retires and clears it.
+   * No wake-up is lost: a waker that skips saw a flag set after the last
+   * sleeper's announcement, by a waker whose bump of SIGNAL therefore comes
+   * after that sleeper's sample, so that sleeper cannot stay asleep; once up,
+   * it re-checks and finds the data (and the SPMC consumer wakes a peer when
+   * it leaves more behind: wake chaining).
    */
-  protected wakeConsumers(count: number, stats: Float64Array): void {
-    if (Atomics.load(this.i32, DATA_WAITERS) === 0) return;
-    Atomics.add(this.i32, DATA_SIGNAL, 1);
-    Atomics.notify(this.i32, DATA_SIGNAL, count);
+  protected wake(waiters: number, count: number, stats: Float64Array): void {
+    if (Atomics.load(this.i32, waiters) === 0) return;
+    if (Atomics.compareExchange(this.i32, waiters + PENDING_AFTER_WAITERS, 0, 1) !== 0) return;
+    Atomics.add(this.i32, waiters + SIGNAL_AFTER_WAITERS, 1);
+    Atomics.notify(this.i32, waiters + SIGNAL_AFTER_WAITERS, count);
     stats[STAT_NOTIFIES]! += 1;
   }
 
-  /** Steps a-b after space was freed: wake every sleeping producer, they re-check. */
+  /** After a publish: `count` is how many sleepers the new data can keep busy. */
+  protected wakeConsumers(count: number, stats: Float64Array): void {
+    this.wake(DATA_WAITERS, count, stats);
+  }
+
+  /** After space was freed: wake the sleeping producers, they re-check. */
   protected wakeProducers(stats: Float64Array): void {
-    if (Atomics.load(this.i32, SPACE_WAITERS) === 0) return;
-    Atomics.add(this.i32, SPACE_SIGNAL, 1);
-    Atomics.notify(this.i32, SPACE_SIGNAL);
-    stats[STAT_NOTIFIES]! += 1;
+    this.wake(SPACE_WAITERS, Infinity, stats);
   }
 }

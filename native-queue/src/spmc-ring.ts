@@ -219,6 +219,9 @@ export class SpmcRing extends RingCore {
       // A batch that held only padding (cannot happen with the producer above,
       // which publishes padding together with the record after it) is retried.
       if (this.#deliver(read, end, visit) === 0) continue;
+      // Wake chaining: a woken consumer that leaves records behind wakes a
+      // peer, since wakers skip notifying while a wake-up is pending.
+      if (((Atomics.load(i32, WRITE) - end) | 0) > 0) this.wakeConsumers(1, this.cstats);
       return records;
     }
   }
