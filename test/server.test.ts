@@ -71,6 +71,16 @@ test('seed protocol: the message ends at the first newline and bad input gets an
   await stopCleanly(server);
 });
 
+test('seed protocol: a client that sends nothing is closed without an answer, as the original does', async (t) => {
+  const server = await ringpool(['--seed-timeout-ms', '200']);
+  t.after(() => server.child.kill('SIGKILL'));
+  const client = await PipelinedClient.connect(server.ports['seed']!, 'line');
+  await client.closed; // only the server's timeout can close it
+  assert.deepEqual(await client.next(1), []);
+  await stopCleanly(server);
+  assert.equal(logLines(server.logFile).length, 0);
+});
+
 for (const framing of ['line', 'binary'] as const) {
   test(`${framing} protocol: 50 concurrent persistent clients, 40 pipelined requests each, every answer right and in order`, async (t) => {
     const server = await ringpool();
