@@ -1,0 +1,134 @@
+/**
+ * The load client checks answers, not just counts them: right against the
+ * inline peer on every protocol, and it notices a server that answers wrong.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Protocol, runLoad } from '../profiling/load-client.js';
+import { startServer } from '../profiling/server-process.js';
+
+const HOST = '127.0.0.1';
+const DIST = path.dirname(fileURLToPath(import.meta.url));
+const INLINE_PEER = path.join(DIST, '../profiling/peers/inline.js');
+const LOAD_CLIENT = path.join(DIST, '../profiling/load-client.js');
+const REQUESTS = 2000;
+
+for (const prefix of [2, 4] as const) {
+  test(`against the inline peer (binary prefix ${prefix}): every protocol gets ${REQUESTS} right answers`, async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-client-test-'));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const server = await startServer([process.execPath, INLINE_PEER, '--host', HOST,
+      '--seed-port', '0', '--line-port', '0', '--binary-port', '0', '--binary-prefix', String(prefix),
+      '--log-file', path.join(dir, 'log.txt')]);
+    t.after(() => server.stop());
+    const protocols: readonly Protocol[] = prefix === 2 ? ['seed', 'line', 'binary'] : ['binary'];
+    for (const protocol of protocols) {
+      await t.test(protocol, async () => {
+        const r = await runLoad({ host: HOST, port: server.ports[protocol]!, protocol, prefix, connections: 4, depth: 8, requests: REQUESTS });
+        assert.equal(r.wrong, 0, JSON.stringify(r.wrongSamples));
+        assert.equal(r.errors, 0, JSON.stringify(r.errorSamples));
+        assert.equal(r.requests, REQUESTS);
+        assert.ok(r.latencyUs.p50 > 0 && r.latencyUs.p50 <= r.latencyUs.p99 && r.latencyUs.p99 <= r.latencyUs.max);
+      });
+    }
+    const exit = await server.stop();
+    assert.deepEqual(exit, { code: 0, signal: null });
+    // The peer logs one record per answered request.
+    const records = fs.readFileSync(path.join(dir, 'log.txt'), 'utf8').split('\n').length - 1;
+    assert.equal(records, REQUESTS * protocols.length);
+  });
+}
+
+/**
+ * The CLI in a child process, asynchronously: the servers of these tests live
+ * in this process, and spawnSync would block their event loop.
+ */
+function runCli(args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LOAD_CLIENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Answers "3 no" to every request; never right, since 3 is prime ("3 sí"). */
+async function liar(protocol: 'seed' | 'line'): Promise<net.Server> {
+  const server = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    if (protocol === 'seed') {
+      socket.once('data', () => socket.end('3 no\n'));
+      return;
+    }
+    socket.on('data', (chunk: Buffer) => {
+      let n = 0;
+      for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) n++;
+      socket.write('3 no\n'.repeat(n));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  return server;
+}
+
+for (const protocol of ['line', 'seed'] as const) {
+  test(`a ${protocol} server that answers "3 no" to everything is reported wrong`, async (t) => {
+    const server = await liar(protocol);
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const r = await runLoad({ host: HOST, port: (server.address() as net.AddressInfo).port, protocol, connections: 2, depth: 4, requests: 200 });
+    assert.equal(r.requests, 200);
+    assert.equal(r.errors, 0);
+    assert.equal(r.wrong, 200);
+    assert.equal(r.wrongSamples[0]?.got, '3 no\n');
+    // The CLI turns that into a failing exit status.
+    const cli = await runCli(['--protocol', protocol, '--port', String(r.port), '--requests', '20', '--json']);
+    assert.equal(cli.status, 1, cli.stderr);
+    assert.equal((JSON.parse(cli.stdout) as { wrong: number }).wrong, 20);
+  });
+}
+
+for (const protocol of ['line', 'binary', 'seed'] as const) {
+  test(`a ${protocol} run with a request budget ends with errors when the port refuses connections`, async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, HOST, resolve));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const r = await runLoad({ host: HOST, port, protocol, connections: 2, depth: 4, requests: 1_000_000, timeoutMs: 300 });
+    assert.equal(r.requests, 0);
+    assert.ok(r.errors > 0, `errors = ${r.errors}`);
+    assert.ok(r.errorSamples.some((e) => e.includes('ECONNREFUSED')), JSON.stringify(r.errorSamples));
+  });
+}
+
+test('a line run against a server that accepts but never answers or closes ends at the timeout with every request an error', async (t) => {
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((socket) => { sockets.add(socket); socket.on('error', () => undefined); });
+  await new Promise<void>((resolve) => silent.listen(0, HOST, resolve));
+  t.after(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); silent.close(() => resolve()); }));
+  const r = await runLoad({ host: HOST, port: (silent.address() as net.AddressInfo).port, protocol: 'line', connections: 2, depth: 4, requests: 8, timeoutMs: 300 });
+  assert.equal(r.requests, 0);
+  assert.equal(r.errors, 8);
+  assert.equal(r.wrong, 0);
+});
+
+test('fixed-rate mode never sends ahead of its schedule: 300 requests at 3000 req/s take at least 0.1 s', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-client-test-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const server = await startServer([process.execPath, INLINE_PEER, '--host', HOST,
+    '--seed-port', 'off', '--line-port', '0', '--binary-port', 'off', '--log-file', path.join(dir, 'log.txt')]);
+  t.after(() => server.stop());
+  const r = await runLoad({ host: HOST, port: server.ports['line']!, protocol: 'line', connections: 3, depth: 8, rate: 3000, requests: 300 });
+  assert.equal(r.requests, 300);
+  assert.equal(r.wrong, 0);
+  // The last of 300 sends is due (300 - 3) / 3000 s after the first.
+  assert.ok(r.durationS >= 0.099, `durationS = ${r.durationS}`);
+});
