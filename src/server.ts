@@ -237,7 +237,13 @@ export class Server implements ConnectionHost {
 
   async #completionLoop(): Promise<void> {
     for (;;) {
-      this.#drainCompletions();
+      // After a drain that found work, let the event loop run one turn (socket
+      // reads, writes) before arming a wait: under load more completions have
+      // arrived by then, so workers need not wake this thread for each one.
+      if (this.#drainCompletions() > 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       if (await this.#completions.whenData() === 'closed') {
         this.#drainCompletions();
         return;
@@ -245,8 +251,9 @@ export class Server implements ConnectionHost {
     }
   }
 
-  #drainCompletions(): void {
-    this.#completions.drain(this.#onCompletion);
+  /** Returns how many completion records it took. */
+  #drainCompletions(): number {
+    const taken = this.#completions.drain(this.#onCompletion);
     for (const conn of this.#dirty) {
       if (conn.flush()) this.#waitingForLog.add(conn);
     }
@@ -260,6 +267,7 @@ export class Server implements ConnectionHost {
     }
     this.#jobs.publish();
     this.#checkDrained();
+    return taken;
   }
 
   // ── workers ───────────────────────────────────────────────────────────────
