@@ -66,6 +66,47 @@ function produceToRing(ring: ProducerSide, spec: RunSpec): ProducerReport {
   return { records: n, startNs, endNs };
 }
 
+/**
+ * The SPMC producer's batched variant, all public API: claim, copy in place,
+ * commit unpublished, and publish() every `publishEvery` records. It must
+ * publish before it waits for space, or the consumer would sleep on records
+ * it cannot see while the producer sleeps on space only they can free.
+ */
+function produceToSpmcBatched(ring: SpmcRing, spec: RunSpec): ProducerReport {
+  const control = new Int32Array(spec.control);
+  const { bytes, words } = makeRecord(spec.payload, spec.producerId);
+  const n = spec.recordsPerProducer;
+  const every = spec.publishEvery;
+  const data = ring.data;
+  send({ kind: 'ready' });
+  awaitStart(control);
+  const startNs = now();
+  let pending = 0;
+  for (let seq = 0; seq < n; seq++) {
+    words[SEQ_WORD] = seq;
+    let at = ring.tryClaim(spec.payload);
+    while (at < 0) {
+      ring.publish();
+      pending = 0;
+      if (ring.waitForSpace(spec.payload) === 'closed') {
+        throw new Error(`ring closed under producer ${spec.producerId} at record ${seq} of ${n}`);
+      }
+      at = ring.tryClaim(spec.payload);
+    }
+    data.set(bytes, at);
+    if (++pending === every) {
+      ring.commit(spec.payload, true);
+      pending = 0;
+    } else {
+      ring.commit(spec.payload, false);
+    }
+  }
+  ring.publish();
+  const endNs = now();
+  if (finishProducer(control)) ring.close();
+  return { records: n, startNs, endNs };
+}
+
 /** `batch`: records per drain call (SPMC: per CAS on READ; MPSC: per release). */
 function consumeFromRing(ring: ConsumerSide, spec: RunSpec, batch: number): ConsumerReport {
   // Records start 8-aligned in the area and the header is 8 bytes, so every
@@ -177,9 +218,12 @@ function expectPort(spec: RunSpec): MessagePort {
 
 function run(spec: RunSpec): void {
   switch (role) {
-    case 'spmc-producer':
-      send({ kind: 'produced', report: produceToRing(SpmcRing.attach(expectRing(spec)), spec) });
+    case 'spmc-producer': {
+      const ring = SpmcRing.attach(expectRing(spec));
+      const report = spec.publishEvery > 1 ? produceToSpmcBatched(ring, spec) : produceToRing(ring, spec);
+      send({ kind: 'produced', report });
       return;
+    }
     case 'mpsc-producer':
       send({ kind: 'produced', report: produceToRing(MpscRing.attach(expectRing(spec)), spec) });
       return;

@@ -30,6 +30,11 @@ export interface RunSpec {
   readonly recordsPerProducer: number;
   /** Payload bytes per record (>= 8: sequence number and producer id). */
   readonly payload: number;
+  /**
+   * SPMC producer: 1 = tryPush() per record (publish each). N > 1 = tryClaim(),
+   * write in place, commit(length, false), and publish() every N records.
+   */
+  readonly publishEvery: number;
   /** Port producer: send a fresh ArrayBuffer per message and transfer it. */
   readonly transfer: boolean;
   /** Port producer: messages allowed in flight before it waits for credit. */

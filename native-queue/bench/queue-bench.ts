@@ -31,7 +31,7 @@ const MAX_RECORDS = 200_000_000;
 
 // ── cases ───────────────────────────────────────────────────────────────────
 
-type CaseName = '1p1c' | '1p2c' | '2p1c' | 'pm-copy' | 'pm-transfer';
+type CaseName = '1p1c' | '1p2c' | '2p1c' | 'pm-copy' | 'pm-transfer' | '1p1c-pub32';
 
 interface CaseDef {
   readonly name: CaseName;
@@ -40,14 +40,18 @@ interface CaseDef {
   readonly producers: number;
   readonly consumers: number;
   readonly transfer: boolean;
+  /** SPMC producer: publish() every this many records (1 = tryPush, publish each). */
+  readonly publishEvery: number;
 }
 
 const CASES: readonly CaseDef[] = [
-  { name: '1p1c', label: 'SpmcRing 1 producer -> 1 consumer', carrier: 'spmc', producers: 1, consumers: 1, transfer: false },
-  { name: '1p2c', label: 'SpmcRing 1 producer -> 2 consumers', carrier: 'spmc', producers: 1, consumers: 2, transfer: false },
-  { name: '2p1c', label: 'MpscRing 2 producers -> 1 consumer', carrier: 'mpsc', producers: 2, consumers: 1, transfer: false },
-  { name: 'pm-copy', label: 'postMessage Uint8Array (copy)', carrier: 'port', producers: 1, consumers: 1, transfer: false },
-  { name: 'pm-transfer', label: 'postMessage ArrayBuffer (transfer)', carrier: 'port', producers: 1, consumers: 1, transfer: true },
+  { name: '1p1c', label: 'SpmcRing 1 producer -> 1 consumer', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 1 },
+  { name: '1p2c', label: 'SpmcRing 1 producer -> 2 consumers', carrier: 'spmc', producers: 1, consumers: 2, transfer: false, publishEvery: 1 },
+  { name: '2p1c', label: 'MpscRing 2 producers -> 1 consumer', carrier: 'mpsc', producers: 2, consumers: 1, transfer: false, publishEvery: 1 },
+  { name: 'pm-copy', label: 'postMessage Uint8Array (copy)', carrier: 'port', producers: 1, consumers: 1, transfer: false, publishEvery: 1 },
+  { name: 'pm-transfer', label: 'postMessage ArrayBuffer (transfer)', carrier: 'port', producers: 1, consumers: 1, transfer: true, publishEvery: 1 },
+  // Supplementary, not a target: what batching the publish buys (tryClaim/commit(len, false)/publish()).
+  { name: '1p1c-pub32', label: 'SpmcRing 1 -> 1, publish() every 32', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 32 },
 ];
 const BASELINE: CaseName = 'pm-copy';
 
@@ -131,7 +135,8 @@ async function runOnce(
   }
   const spec = (producerId: number, port: RunSpec['port']): RunSpec => ({
     control, ring: ring?.buffer ?? null, port, producerId, producers: def.producers,
-    recordsPerProducer: perProducer, payload, transfer: def.transfer, window, ackEvery: window >> 2,
+    recordsPerProducer: perProducer, payload, transfer: def.transfer, publishEvery: def.publishEvery,
+    window, ackEvery: window >> 2,
   });
   producers.forEach((w, i) => {
     const port = channel?.port1 ?? null;
@@ -184,12 +189,17 @@ async function measureCase(def: CaseDef, payload: number, opts: Options): Promis
   const consumers = Array.from({ length: def.consumers }, () => new WorkerHandle(consumer));
   const all = [...producers, ...consumers];
   try {
-    // Warm-up 1: small and fixed, gets every loop compiled. Warm-up 2: a third
-    // of the target length at the first rate; its rate sizes the real runs.
+    // Warm-up 1: small and fixed, gets every loop compiled. Warm-ups 2 and 3:
+    // a third of the target length each; the faster of their rates sizes the
+    // real runs (a single warm-up still runs below steady state and made the
+    // runs come out at half the target length).
     const first = await runOnce(def, producers, consumers, FIRST_WARMUP_RECORDS, payload);
-    const second = await runOnce(def, producers, consumers,
-      clampRecords((first.msgsPerSec * opts.targetSeconds) / 3), payload);
-    const records = clampRecords(second.msgsPerSec * opts.targetSeconds);
+    let rate = first.msgsPerSec;
+    for (let w = 0; w < 2; w++) {
+      const warm = await runOnce(def, producers, consumers, clampRecords((rate * opts.targetSeconds) / 3), payload);
+      rate = w === 0 ? warm.msgsPerSec : Math.max(rate, warm.msgsPerSec);
+    }
+    const records = clampRecords(rate * opts.targetSeconds);
     const runs: RunResult[] = [];
     for (let r = 0; r < opts.repetitions; r++) runs.push(await runOnce(def, producers, consumers, records, payload));
     const sorted = [...runs].sort((a, b) => a.msgsPerSec - b.msgsPerSec);
@@ -216,9 +226,12 @@ interface Machine {
   readonly os: string;
   readonly node: string;
   readonly v8: string;
+  /** os.loadavg() (1, 5, 15 min) when the benchmark started and ended: other load skews every figure. */
+  readonly loadAverageStart: readonly number[];
+  readonly loadAverageEnd: readonly number[];
 }
 
-function machine(): Machine {
+function machine(loadAverageStart: readonly number[]): Machine {
   let cpu = os.cpus()[0]?.model ?? 'unknown';
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
@@ -229,7 +242,7 @@ function machine(): Machine {
   return {
     cpu, cores: os.cpus().length, availableParallelism: os.availableParallelism(),
     memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version, v8: process.versions.v8,
+    node: process.version, v8: process.versions.v8, loadAverageStart, loadAverageEnd: os.loadavg(),
   };
 }
 
@@ -245,9 +258,11 @@ function method(opts: Options): string[] {
     `Consumers read only the first 8 bytes (sequence number, producer id) and verify count, sum, sum of squares and`,
     `  per-producer order: every run proves nothing was lost, duplicated or reordered.`,
     `Time: from the first producer's start (all released by one Atomics.notify) to the last consumer's last record`,
-    `  (ring consumers: when they see 'closed'), on process.hrtime. Per case and size: 2 warm-up runs calibrate the record`,
+    `  (ring consumers: when they see 'closed'), on process.hrtime. Per case and size: 3 warm-up runs calibrate the record`,
     `  count to ~${opts.targetSeconds} s, then ${opts.repetitions} run(s) with fresh rings in the same threads; median reported.`,
     `MB/s = 10^6 payload bytes per second. Ratio = msgs/s over postMessage (copy) msgs/s for the same payload.`,
+    `1p1c-pub32 (supplementary, not a target): the 1p1c pipeline with tryClaim() + set() in place + commit(len, false)`,
+    `  and publish() every 32 records, to show what batching the publish buys.`,
   ];
 }
 
@@ -282,6 +297,10 @@ function printText(r: Report): void {
   out.push('native-queue: ring vs worker postMessage');
   out.push(`machine: ${m.cpu}, ${m.cores} cores (availableParallelism ${m.availableParallelism}), ${m.memoryGiB} GiB, ${m.os}`);
   out.push(`runtime: Node ${m.node} (V8 ${m.v8})${r.quick ? ', --quick' : ''}`);
+  const load = (l: readonly number[]): string => l.map((x) => x.toFixed(2)).join(' ');
+  // The end figure includes this benchmark's own busy threads; only the start one tells of other load.
+  out.push(`load average (1/5/15 min): ${load(m.loadAverageStart)} at start, ${load(m.loadAverageEnd)} at end (incl. this run)` +
+    ((m.loadAverageStart[0] ?? 0) > 0.5 ? '  <- other load before the start: figures may be skewed' : ''));
   out.push('', 'method:', ...r.method.map((l) => `  ${l}`), '', 'throughput (median of repetitions):');
   const rows: string[][] = [['case', 'record', 'msgs/s', 'MB/s', 'x postMessage', 'runs msgs/s (min..max)', 'records/run']];
   for (const c of r.cases) {
@@ -343,6 +362,7 @@ function printText(r: Report): void {
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
+  const loadAverageStart = os.loadavg();
   const progress = (line: string): void => { process.stderr.write(line + '\n'); };
   const cases: CaseResult[] = [];
   for (const payload of PAYLOADS) {
@@ -357,7 +377,7 @@ async function main(): Promise<void> {
   for (const c of cases) {
     const base = cases.find((b) => b.case === BASELINE && b.payload === c.payload);
     if (c.case !== BASELINE && base !== undefined) c.ratioVsPostMessage = c.msgsPerSec / base.msgsPerSec;
-    if (c.case !== BASELINE) ratios[`ratio_${c.case.replace('-', '_')}_${c.payload}`] = c.ratioVsPostMessage;
+    if (c.case !== BASELINE) ratios[`ratio_${c.case.replaceAll('-', '_')}_${c.payload}`] = c.ratioVsPostMessage;
   }
 
   progress('round trips...');
@@ -380,7 +400,7 @@ async function main(): Promise<void> {
     targets[name] = { target, measured, met: measured !== null && measured >= target };
   }
   const report: Report = {
-    machine: machine(), method: method(opts), quick: opts.quick, cases,
+    machine: machine(loadAverageStart), method: method(opts), quick: opts.quick, cases,
     latency: { ring, postMessage, payload: latencyPayload }, counterCost, ratios, targets,
   };
   if (opts.json) {

@@ -163,6 +163,11 @@ export class MpscRing extends RingCore {
 
   // ── the consumer (one thread only) ────────────────────────────────────────
 
+  /** No claim is outstanding: WRITE (claims) has been consumed up to. */
+  isDrained(): boolean {
+    return Atomics.load(this.i32, WRITE) === Atomics.load(this.i32, READ);
+  }
+
   /** A committed record (or padding) is at READ. */
   hasData(): boolean {
     const r = Atomics.load(this.i32, READ);
@@ -209,13 +214,17 @@ export class MpscRing extends RingCore {
   #release(from: number, to: number): void {
     // Zero first, publish READ second: producers may write here once they see
     // the new READ, and they rely on finding zeros (SIZE = 0) at every header.
-    const a = from & this.mask;
-    const bytes = (to - from) | 0;
-    if (a + bytes <= this.capacity) {
-      this.data.fill(0, a, a + bytes);
+    // Int32Array.fill: about 4x faster than Uint8Array.fill on shared memory
+    // (measured by the queue benchmark); records are 8-aligned, so whole words.
+    const a = (from & this.mask) >> 2;
+    const words = ((to - from) | 0) >> 2;
+    const end = this.capacity >> 2;
+    const base = this.dataWord;
+    if (a + words <= end) {
+      this.i32.fill(0, base + a, base + a + words);
     } else {
-      this.data.fill(0, a, this.capacity);
-      this.data.fill(0, 0, a + bytes - this.capacity);
+      this.i32.fill(0, base + a, base + end);
+      this.i32.fill(0, base, base + a + words - end);
     }
     this.#read = to;
     Atomics.store(this.i32, READ, to);

@@ -153,8 +153,9 @@ export abstract class RingCore {
   /**
    * Marks the ring closed and wakes every sleeper. Pushes that start after
    * close() are refused (they return false / -1); records whose push returned
-   * true before close() are still delivered: consumers drain them first and
-   * only then see 'closed'.
+   * true are still delivered, including an MPSC push that had claimed its
+   * space before the close and commits after it: consumers report 'closed'
+   * only when nothing is claimed, committed or queued any more.
    */
   close(): void {
     Atomics.store(this.i32, CLOSED, 1);
@@ -182,6 +183,11 @@ export abstract class RingCore {
 
   /** True when a consumer would find a record right now. */
   abstract hasData(): boolean;
+  /**
+   * Nothing is left for consumers, not even a record claimed but not yet
+   * committed: after close(), consumers report 'closed' only then.
+   */
+  abstract isDrained(): boolean;
   /** True when a producer could push `payload` bytes right now. */
   abstract hasSpaceFor(payload: number): boolean;
 
@@ -223,7 +229,9 @@ export abstract class RingCore {
       let woke: 'ok' | 'not-equal' | 'timed-out';
       try {
         if (this.#ready(payload)) return 'ok';
-        if (this.closed) return payload < 0 && this.hasData() ? 'ok' : 'closed';
+        // Closed: producers get 'closed' at once; a consumer only once every
+        // claim made before the close is committed and taken.
+        if (this.closed && (payload >= 0 || this.isDrained())) return 'closed';
         const left = deadline - performance.now();
         if (left <= 0) return 'timed-out';
         stats[STAT_SLEEPS]! += 1;
@@ -249,11 +257,11 @@ export abstract class RingCore {
   async whenData(): Promise<'ok' | 'closed'> {
     for (;;) {
       if (this.hasData()) return 'ok';
-      if (this.closed) return this.hasData() ? 'ok' : 'closed';
+      if (this.closed && this.isDrained()) return this.hasData() ? 'ok' : 'closed';
       const seq = Atomics.load(this.i32, DATA_SIGNAL); // before announcing: see #wait
       this.announceSleeper(DATA_WAITERS);
       try {
-        if (this.hasData() || this.closed) continue;
+        if (this.hasData() || (this.closed && this.isDrained())) continue;
         const armed = Atomics.waitAsync(this.i32, DATA_SIGNAL, seq);
         if (!armed.async) continue; // the signal moved already
         this.cstats[STAT_SLEEPS]! += 1;

@@ -179,6 +179,11 @@ export class SpmcRing extends RingCore {
     return ((Atomics.load(this.i32, WRITE) - Atomics.load(this.i32, READ)) | 0) > 0;
   }
 
+  /** The one producer publishes whole records: drained is simply empty. */
+  isDrained(): boolean {
+    return !this.hasData();
+  }
+
   /**
    * Takes up to `max` records with a single CAS and passes each to `visit`
    * (zero-copy: the bytes are `data[index, index + length)`, valid only

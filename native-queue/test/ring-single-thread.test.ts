@@ -223,3 +223,18 @@ test('MPSC: freed space is zeroed, so stale bytes never look like a header', () 
   popAll(ring);
   assert.ok(ring.data.every((b) => b === 0));
 });
+
+test('MPSC: a claim made before close() and committed after it is still delivered before "closed"', async () => {
+  const ring = MpscRing.create({ capacity: 1024 });
+  const producer = MpscRing.attach(ring.buffer);
+  const at = producer.tryClaim(3);
+  ring.close();
+  assert.equal(ring.waitForData(1), 'timed-out', 'an outstanding claim keeps the consumer waiting');
+  const pending = ring.whenData();
+  producer.data.set([7, 8, 9], at);
+  producer.commit(3);
+  assert.equal(await pending, 'ok');
+  assert.deepEqual(popAll(ring).map((b) => [...b]), [[7, 8, 9]]);
+  assert.equal(ring.waitForData(), 'closed');
+  assert.equal(await ring.whenData(), 'closed');
+});
