@@ -231,27 +231,6 @@ export class MpscRing extends RingCore {
     this.wakeProducers(this.cstats);
   }
 
-  /**
-   * Takes one record and copies it into `dest` (at least maxPayload bytes);
-   * returns its length, or -1 when nothing committed is at the head.
-   */
-  tryPopInto(dest: Uint8Array): number {
-    if (dest.length < this.maxPayload) {
-      throw new RangeError(`tryPopInto: destination of ${dest.length} bytes is smaller than maxPayload=${this.maxPayload}`);
-    }
-    this.#popDest = dest;
-    this.#popLength = -1;
-    this.drain(this.#copyOut, 1);
-    this.#popDest = EMPTY;
-    return this.#popLength;
-  }
-
-  #popDest: Uint8Array = EMPTY;
-  #popLength = -1;
-  readonly #copyOut: RecordVisitor = (data, index, length) => {
-    copyBytes(data, index, this.#popDest, 0, length);
-    this.#popLength = length;
-  };
 
   // ── single consumer: a sleep flag instead of a waiter count ──────────────
 
@@ -279,4 +258,3 @@ export class MpscRing extends RingCore {
   }
 }
 
-const EMPTY = new Uint8Array(0);

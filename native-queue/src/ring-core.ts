@@ -5,7 +5,11 @@ import {
   READ, RECORD_ALIGN, RELEASE, SPACE_SIGNAL, SPACE_WAITERS, STAT_FIELDS, STAT_NOTIFIES, STAT_SLEEPS, STAT_SPURIOUS,
   STATS_SLOT_BYTES, STATS_SLOTS, VERSION, WRITE, bufferBytes, recordSize,
 } from './layout.js';
+import { copyBytes } from './copy-bytes.js';
+import type { RecordVisitor } from './record-visitor.js';
 import { type RingStats, readStats } from './stats.js';
+
+const EMPTY = new Uint8Array(0);
 
 export interface CreateOptions {
   /** Bytes in the record area; a power of two from 64 to 2^30. */
@@ -180,6 +184,36 @@ export abstract class RingCore {
   stats(): RingStats {
     return readStats(this.buffer);
   }
+
+  /**
+   * Hands up to `max` records to `visit`, zero-copy (see the subclasses for
+   * batch semantics). Returns how many records were taken.
+   */
+  abstract drain(visit: RecordVisitor, max?: number): number;
+
+  /**
+   * Takes one record and copies its payload into `dest`; returns the payload
+   * length, or -1 when there is none. `dest` must hold maxPayload bytes
+   * (checked), so a record can never be taken and then not fit.
+   */
+  tryPopInto(dest: Uint8Array): number {
+    if (dest.length < this.maxPayload) {
+      throw new RangeError(`tryPopInto: destination of ${dest.length} bytes is smaller than maxPayload=${this.maxPayload}`);
+    }
+    this.#popDest = dest;
+    this.#popLength = -1;
+    this.drain(this.#copyOut, 1);
+    this.#popDest = EMPTY;
+    return this.#popLength;
+  }
+
+  #popDest: Uint8Array = EMPTY;
+  #popLength = -1;
+  /** Bound once: tryPopInto allocates no closure per record. */
+  readonly #copyOut: RecordVisitor = (data, index, length) => {
+    copyBytes(data, index, this.#popDest, 0, length);
+    this.#popLength = length;
+  };
 
   /** True when a consumer would find a record right now. */
   abstract hasData(): boolean;

@@ -260,30 +260,5 @@ export class SpmcRing extends RingCore {
     if (failed) throw error;
     return records;
   }
-
-  /**
-   * Takes one record and copies its payload into `dest`; returns the payload
-   * length, or -1 when the ring is empty. `dest` must hold maxPayload bytes
-   * (checked), so a record can never be taken and then not fit.
-   */
-  tryPopInto(dest: Uint8Array): number {
-    if (dest.length < this.maxPayload) {
-      throw new RangeError(`tryPopInto: destination of ${dest.length} bytes is smaller than maxPayload=${this.maxPayload}`);
-    }
-    this.#popDest = dest;
-    this.#popLength = -1;
-    this.drain(this.#copyOut, 1);
-    this.#popDest = EMPTY;
-    return this.#popLength;
-  }
-
-  #popDest: Uint8Array = EMPTY;
-  #popLength = -1;
-  /** Bound once: tryPopInto allocates no closure per record. */
-  readonly #copyOut: RecordVisitor = (data, index, length) => {
-    copyBytes(data, index, this.#popDest, 0, length);
-    this.#popLength = length;
-  };
 }
 
-const EMPTY = new Uint8Array(0);
