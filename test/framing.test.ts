@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import type { FrameSink } from '../src/framing/frame-sink.js';
 import { LengthPrefixDecoder, encodeLengthPrefixed } from '../src/framing/length-prefix-decoder.js';
 import { LineDecoder } from '../src/framing/line-decoder.js';
+import { PartialFrame } from '../src/framing/partial-frame.js';
 import { SEED_MAX_MESSAGE, seedMessageEnd } from '../src/framing/seed-frame.js';
 
 const LF = 0x0a;
@@ -50,12 +51,16 @@ function split(stream: Buffer, cuts: readonly number[]): Buffer[] {
   return chunks;
 }
 
-/** Feeds every chunk; returns whether the decoder accepted all of them. */
-function feed(decoder: Decoder, chunks: readonly Buffer[], sink: Recorder): boolean {
+/**
+ * Feeds every chunk; returns whether the decoder accepted all of them. With
+ * `maxBuffered`, checks after every push that the decoder holds no more.
+ */
+function feed(decoder: Decoder, chunks: readonly Buffer[], sink: Recorder, maxBuffered = Infinity): boolean {
   let ok = true;
   chunks.forEach((c, i) => {
     sink.chunk = i;
     if (!decoder.push(c, sink)) ok = false;
+    assert.ok(decoder.bufferedBytes <= maxBuffered, `${decoder.bufferedBytes} bytes buffered after chunk ${i}, bound ${maxBuffered}`);
   });
   return ok;
 }
@@ -84,7 +89,8 @@ for (const crlf of [false, true]) {
       fc.assert(fc.property(fc.array(frameArb, { maxLength: 20 }), cutsArb, (frames, cuts) => {
         const decoder = new LineDecoder(40);
         const sink = new Recorder();
-        assert.equal(feed(decoder, split(encode(frames), cuts), sink), true);
+        // A frame of max bytes may wait for its \n with its \r buffered: max + 1.
+        assert.equal(feed(decoder, split(encode(frames), cuts), sink, 40 + 1), true);
         assert.deepEqual(sink.frames, frames);
         assert.deepEqual(sink.errors, []);
         assert.equal(decoder.bufferedBytes, 0);
@@ -103,7 +109,7 @@ for (const crlf of [false, true]) {
           const chunks = split(stream, cuts);
           const decoder = new LineDecoder(max);
           const sink = new Recorder();
-          assert.equal(feed(decoder, chunks, sink), false);
+          assert.equal(feed(decoder, chunks, sink, max + 1), false);
           // Byte max+1 of the frame proves it too long, unless it is a \r that a \n could end.
           const start = encode(before).length;
           const proof = start + max + (big[max] === CR ? 1 : 0);
@@ -159,7 +165,7 @@ for (const prefixBytes of [2, 4] as const) {
       fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: max }), { maxLength: 12 }), cutsArb, (frames, cuts) => {
         const decoder = new LengthPrefixDecoder(prefixBytes, max);
         const sink = new Recorder();
-        assert.equal(feed(decoder, split(encode(frames), cuts), sink), true);
+        assert.equal(feed(decoder, split(encode(frames), cuts), sink, max), true);
         assert.deepEqual(sink.frames, frames.map((f) => Buffer.from(f)));
         assert.deepEqual(sink.errors, []);
         assert.equal(decoder.bufferedBytes, 0);
@@ -178,6 +184,23 @@ for (const prefixBytes of [2, 4] as const) {
           const sink = new Recorder();
           assert.equal(feed(decoder, chunks, sink), false);
           assert.deepEqual(sink.errors, [`frame too large: ${n} bytes, max ${max}`]);
+          assert.equal(sink.errorChunk, chunkOf(chunks, head.length + prefixBytes - 1));
+          assert.deepEqual(sink.frames, before.map((f) => Buffer.from(f)));
+        }));
+    });
+
+    test('any negative length, in any chunking, is an error from the prefix alone, after the frames before it', () => {
+      const minLength = prefixBytes === 2 ? -0x8000 : -0x80000000;
+      fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 20 }), { maxLength: 5 }), fc.integer({ min: minLength, max: -1 }), cutsArb,
+        (before, n, cuts) => {
+          const head = encode(before);
+          const prefix = Buffer.alloc(prefixBytes);
+          if (prefixBytes === 2) prefix.writeInt16BE(n); else prefix.writeInt32BE(n);
+          const chunks = split(Buffer.concat([head, prefix, Buffer.from('trailing bytes')]), cuts);
+          const decoder = new LengthPrefixDecoder(prefixBytes, max);
+          const sink = new Recorder();
+          assert.equal(feed(decoder, chunks, sink, max), false);
+          assert.deepEqual(sink.errors, [`negative frame length ${n}`]);
           assert.equal(sink.errorChunk, chunkOf(chunks, head.length + prefixBytes - 1));
           assert.deepEqual(sink.frames, before.map((f) => Buffer.from(f)));
         }));
@@ -230,6 +253,31 @@ describe('encodeLengthPrefixed limits', () => {
     const sink = new Recorder();
     new LengthPrefixDecoder(2, 100_000).push(Buffer.from([0x80, 0x00]), sink);
     assert.deepEqual(sink.errors, ['negative frame length -32768']);
+  });
+});
+
+describe('PartialFrame (the buffer both decoders copy split frames into)', () => {
+  test('its allocation never exceeds its max, whatever the append sizes, and it keeps the bytes in order', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 5000 }), fc.array(fc.nat({ max: 2000 }), { maxLength: 20 }), (max, sizes) => {
+      const partial = new PartialFrame(max);
+      const expected: number[] = [];
+      for (const size of sizes) {
+        const n = Math.min(size, max - partial.length);
+        const src = Buffer.from(Array.from({ length: n + 2 }, (_, i) => (expected.length + i) & 0xff));
+        partial.append(src, 1, 1 + n);
+        expected.push(...src.subarray(1, 1 + n));
+        assert.ok(partial.bytes.length <= max, `capacity ${partial.bytes.length} > max ${max}`);
+      }
+      assert.deepEqual([...partial.bytes.subarray(0, partial.length)], expected);
+    }));
+  });
+
+  test('clear() gives back an allocation above 64 KiB', () => {
+    const partial = new PartialFrame(1 << 20);
+    partial.append(Buffer.alloc(100_000), 0, 100_000);
+    partial.clear();
+    assert.equal(partial.length, 0);
+    assert.equal(partial.bytes.length, 0);
   });
 });
 

@@ -103,6 +103,10 @@ describe('runJob prime-count (the original protocol)', () => {
     const o = runJob('prime-count', hex('61 80 62'), 0);
     assert.deepEqual(o, { ok: false, error: 'invalid UTF-8', message: 'a\ufffdb' });
   });
+
+  test('the lossy message of invalid UTF-8 is stripped like a valid one', () => {
+    assert.deepEqual(runJob('prime-count', hex('20 61 ff 0d 0a'), 0), { ok: false, error: 'invalid UTF-8', message: 'a\ufffd' });
+  });
 });
 
 describe('runJob echo', () => {
@@ -158,7 +162,8 @@ function randomCases(count: number, seed: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
     let s = '';
-    const len = pick(12);
+    // Mostly short strings; one in four long enough for counts such as 11, 13, 17.
+    const len = pick(4) === 0 ? pick(40) : pick(12);
     // Few distinct characters per string, so counts above 1 (and primes) are common.
     const alphabet = Array.from({ length: 1 + pick(4) }, () => POOL[pick(POOL.length)] ?? 'a');
     for (let j = 0; j < len; j++) s += alphabet[pick(alphabet.length)] ?? 'a';
@@ -170,6 +175,12 @@ function randomCases(count: number, seed: number): Uint8Array[] {
   return out;
 }
 
+/**
+ * The original code, plus our error lines where it would crash. For each case
+ * it prints the answer and the stripped message (UTF-8 hex, null when the
+ * bytes do not decode); it also lists every code point str.isspace() accepts,
+ * which is the set str.strip() removes (both use Py_UNICODE_ISSPACE).
+ */
 const PYTHON_ORIGINAL = String.raw`
 import json, sys
 def is_prime(n):
@@ -181,50 +192,95 @@ def is_prime(n):
             return False
         d += 1
     return True
-out = []
+answers, messages = [], []
 for h in json.load(sys.stdin):
     data = bytes.fromhex(h)
     try:
         text = data.decode()
     except UnicodeDecodeError:
-        out.append("ERR invalid UTF-8\n")
+        answers.append("ERR invalid UTF-8\n")
+        messages.append(None)
         continue
     msg = text.strip()
+    messages.append(msg.encode().hex())
     if not msg:
-        out.append("ERR empty message\n")
+        answers.append("ERR empty message\n")
         continue
     last = msg[-1]
     count = msg.count(last)
-    out.append(f"{count} {'sí' if is_prime(count) else 'no'}\n")
-json.dump(out, sys.stdout)
+    answers.append(f"{count} {'sí' if is_prime(count) else 'no'}\n")
+spaces = [c for c in range(0x110000) if chr(c).isspace()]
+json.dump({"version": sys.version.split()[0], "answers": answers, "messages": messages, "spaces": spaces}, sys.stdout)
 `;
 
+interface PythonResult {
+  readonly version: string;
+  readonly answers: string[];
+  readonly messages: Array<string | null>;
+  readonly spaces: number[];
+}
+
+const CASES = randomCases(1000, 20261128);
 const skipPython = process.env['RINGPOOL_NO_PYTHON'] === '1' ? 'RINGPOOL_NO_PYTHON=1: python3 differential test skipped' : false;
 
+/** ONE python3 process for the whole file, run by the first test that needs it. */
+let python: PythonResult | undefined;
+function runPython(): PythonResult {
+  if (python) return python;
+  const run = spawnSync('python3', ['-c', PYTHON_ORIGINAL], {
+    input: JSON.stringify(CASES.map((b) => Buffer.from(b).toString('hex'))),
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  if (run.error) {
+    throw new Error(`python3 could not run (${run.error.message}): the differential test needs it; `
+      + 'install python3, or set RINGPOOL_NO_PYTHON=1 to skip this test explicitly');
+  }
+  assert.equal(run.status, 0, `python3 failed: ${run.stderr}`);
+  python = JSON.parse(run.stdout) as PythonResult;
+  assert.equal(python.answers.length, CASES.length);
+  return python;
+}
+
 describe('differential test against python3', () => {
-  test('400 random messages (seed 20261128) get the answers of the original Python code', { skip: skipPython }, () => {
-    const cases = randomCases(400, 20261128);
-    const run = spawnSync('python3', ['-c', PYTHON_ORIGINAL], {
-      input: JSON.stringify(cases.map((b) => Buffer.from(b).toString('hex'))),
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    if (run.error) {
-      throw new Error(`python3 could not run (${run.error.message}); set RINGPOOL_NO_PYTHON=1 to skip this test`);
-    }
-    assert.equal(run.status, 0, `python3 failed: ${run.stderr}`);
-    const expected = JSON.parse(run.stdout) as string[];
-    assert.equal(expected.length, cases.length);
-    let invalid = 0;
-    let primes = 0;
-    cases.forEach((bytes, i) => {
+  test(`${CASES.length} random messages (seed 20261128) get the answers of the original Python code`, { skip: skipPython }, () => {
+    const { answers } = runPython();
+    const tally = { invalid: 0, empty: 0, primes: 0, bigCounts: 0 };
+    CASES.forEach((bytes, i) => {
       const got = wire(runJob('prime-count', bytes, 0));
-      assert.equal(got, expected[i], `case ${i}: bytes ${Buffer.from(bytes).toString('hex')}`);
-      if (got === 'ERR invalid UTF-8\n') invalid++;
-      if (got.endsWith(' sí\n')) primes++;
+      assert.equal(got, answers[i], `case ${i}: bytes ${Buffer.from(bytes).toString('hex')}`);
+      if (got === 'ERR invalid UTF-8\n') tally.invalid++;
+      if (got === 'ERR empty message\n') tally.empty++;
+      if (got.endsWith(' sí\n')) tally.primes++;
+      if (Number.parseInt(got, 10) >= 11) tally.bigCounts++;
     });
-    // The generator must exercise both branches, or the comparison proves little.
-    assert.ok(invalid > 10, `only ${invalid} invalid UTF-8 cases`);
-    assert.ok(primes > 50, `only ${primes} prime answers`);
+    // The generator must exercise every branch, or the comparison proves little.
+    assert.ok(tally.invalid > 30 && tally.empty > 10 && tally.primes > 150 && tally.bigCounts > 10, JSON.stringify(tally));
+  });
+
+  test('the stripped message of every valid case is the one Python logs', { skip: skipPython }, () => {
+    const { messages } = runPython();
+    CASES.forEach((bytes, i) => {
+      const o = runJob('prime-count', bytes, 0);
+      const expected = messages[i];
+      if (expected === null || expected === undefined) {
+        assert.equal(o.ok ? 'decoded' : o.error, 'invalid UTF-8', `case ${i}`);
+      } else {
+        assert.equal(Buffer.from(o.message, 'utf8').toString('hex'), expected, `case ${i}`);
+      }
+    });
+  });
+
+  test('pythonStrip strips exactly the code points python3 calls whitespace, over all of Unicode', { skip: skipPython }, () => {
+    const spaces = new Set(runPython().spaces);
+    const wrong: string[] = [];
+    for (let c = 0; c <= 0x10ffff; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue; // not characters: UTF-8 cannot carry them
+      const ch = String.fromCodePoint(c);
+      const stripped = pythonStrip(`${ch}x${ch}`) === 'x';
+      if (stripped !== spaces.has(c)) wrong.push(c.toString(16));
+    }
+    assert.deepEqual(wrong, [], `python ${runPython().version} disagrees on these code points`);
+    assert.ok(spaces.size >= 29, `python3 reported only ${spaces.size} whitespace code points`);
   });
 });

@@ -17,13 +17,27 @@ function fields(outcome: JobOutcome, over: Partial<LogFields> = {}): LogFields {
 
 const okOutcome = (message: string): JobOutcome => ({ ok: true, answer: '2 sí\n', message, count: 2, verdict: 'sí' });
 
+/**
+ * Any string, with the characters the log must neutralise drawn often: plain
+ * 'binary' strings (any code point, lone surrogates included) rarely hit C1,
+ * ESC or U+2028, so two units in three come from U+0000..U+009F or a list.
+ */
+const TRICKY = ['\\', '|', ' | ', '\r', '\n', '\r\n', '\t', '\x1b', '\x7f', '\x85', '\x9b', '\u2028', '\u2029', '\ud800', '\udfff', '"', '\\u{2028}', '\\x1b', '\\n'];
+const messageArb = fc.string({
+  unit: fc.oneof(
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    fc.integer({ min: 0, max: 0x9f }).map((c) => String.fromCharCode(c)),
+    fc.constantFrom(...TRICKY),
+  ),
+});
+
 const outcomeArb: fc.Arbitrary<JobOutcome> = fc.oneof(
   fc.record({
-    ok: fc.constant(true as const), message: fc.string({ unit: 'binary' }), count: fc.nat(),
+    ok: fc.constant(true as const), message: messageArb, count: fc.nat(),
     verdict: fc.constantFrom('sí' as const, 'no' as const),
   }).map((o) => ({ ...o, answer: `${o.count} ${o.verdict}\n` })),
-  fc.string({ unit: 'binary' }).map((message) => ({ ok: true as const, answer: `${message}\n`, message, count: null, verdict: null })),
-  fc.record({ ok: fc.constant(false as const), error: fc.constantFrom('empty message', 'invalid UTF-8'), message: fc.string({ unit: 'binary' }) }),
+  messageArb.map((message) => ({ ok: true as const, answer: `${message}\n`, message, count: null, verdict: null })),
+  fc.record({ ok: fc.constant(false as const), error: fc.constantFrom('empty message', 'invalid UTF-8'), message: messageArb }),
 );
 
 /** Characters that must never reach the log raw: line breaks, ESC, DEL, C1 (incl. CSI U+009B), U+2028/9. */
@@ -49,8 +63,20 @@ describe('escapeLogField', () => {
     assert.equal(escapeLogField(s), s);
   });
 
+  test('is reversible: unescaping the output gives back any input exactly', () => {
+    const unescape = (e: string): string => e.replace(/\\(?:x([0-9a-f]{2})|u\{([0-9a-f]+)\}|(.))/gsu, (_m, x?: string, u?: string, c?: string) => {
+      if (x !== undefined) return String.fromCharCode(Number.parseInt(x, 16));
+      if (u !== undefined) return String.fromCharCode(Number.parseInt(u, 16));
+      const short: Record<string, string> = { '\\': '\\', '|': '|', n: '\n', r: '\r', t: '\t' };
+      const out = c === undefined ? undefined : short[c];
+      if (out === undefined) throw new Error(`unknown escape \\${String(c)} in ${JSON.stringify(e)}`);
+      return out;
+    });
+    fc.assert(fc.property(messageArb, (s) => assert.equal(unescape(escapeLogField(s)), s)));
+  });
+
   test('output has no unsafe character, and distinct inputs stay distinct', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+    fc.assert(fc.property(messageArb, messageArb, (a, b) => {
       assert.doesNotMatch(escapeLogField(a), UNSAFE);
       if (a !== b) assert.notEqual(escapeLogField(a), escapeLogField(b));
     }));
@@ -120,6 +146,51 @@ describe('timestamps', () => {
       assert.equal(iso.slice(0, 19).replace('T', ' '), formatLocalSeconds(timeMs));
     }));
   });
+});
+
+/** Runs `fn` with the process in another time zone (Node re-reads TZ when it is assigned). */
+function inZone(tz: string, fn: () => void): void {
+  const saved = process.env['TZ'];
+  process.env['TZ'] = tz;
+  try {
+    fn();
+  } finally {
+    if (saved === undefined) delete process.env['TZ']; else process.env['TZ'] = saved;
+  }
+}
+
+describe('timestamps in other time zones', () => {
+  // Each case has its own instant: formatLocalSeconds caches the last second it formatted.
+  const cases: Array<[string, number, string, string]> = [
+    ['Europe/Paris', Date.UTC(2026, 10, 28, 14, 30, 1, 123), '2026-11-28T15:30:01.123+01:00', '2026-11-28 15:30:01'],
+    ['Europe/Paris', Date.UTC(2026, 6, 1, 12, 0, 0, 5), '2026-07-01T14:00:00.005+02:00', '2026-07-01 14:00:00'],
+    ['Asia/Kolkata', Date.UTC(2026, 10, 28, 14, 30, 2, 0), '2026-11-28T20:00:02.000+05:30', '2026-11-28 20:00:02'],
+    ['America/St_Johns', Date.UTC(2026, 10, 28, 14, 30, 3, 999), '2026-11-28T11:00:03.999-03:30', '2026-11-28 11:00:03'],
+    ['Pacific/Chatham', Date.UTC(2026, 10, 28, 14, 30, 4, 7), '2026-11-29T04:15:04.007+13:45', '2026-11-29 04:15:04'],
+    ['America/Los_Angeles', Date.UTC(2026, 0, 1, 7, 59, 59, 999), '2025-12-31T23:59:59.999-08:00', '2025-12-31 23:59:59'],
+  ];
+  for (const [tz, timeMs, iso, seed] of cases) {
+    test(`${tz}: ${new Date(timeMs).toISOString()} is ${iso} in jsonl and ${seed} in the seed log`, () => {
+      inZone(tz, () => {
+        const r = fields(okOutcome('m'), { timeMs });
+        assert.equal((JSON.parse(formatJsonlRecord(r)) as { time: string }).time, iso);
+        assert.ok(formatSeedRecord(r).startsWith(`${seed} | `), formatSeedRecord(r));
+      });
+    });
+  }
+
+  for (const tz of ['Asia/Kolkata', 'America/St_Johns', 'Europe/Amsterdam']) {
+    test(`${tz}: jsonl time parses back to the exact instant from 1850 to 2100, historical local-mean-time offsets included`, () => {
+      inZone(tz, () => {
+        const instantArb = fc.integer({ min: Date.UTC(1850, 0, 1), max: Date.UTC(2100, 0, 1) });
+        fc.assert(fc.property(instantArb, (timeMs) => {
+          const iso = (JSON.parse(formatJsonlRecord(fields(okOutcome('m'), { timeMs }))) as { time: string }).time;
+          assert.match(iso, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
+          assert.equal(Date.parse(iso), timeMs, iso);
+        }), { examples: [[Date.UTC(1900, 0, 1)]] });
+      });
+    });
+  }
 });
 
 describe('formatLogRecord', () => {

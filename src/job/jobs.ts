@@ -23,7 +23,9 @@ export function runJob(name: JobName, bytes: Uint8Array, work: number): JobOutco
   try {
     text = strict.decode(bytes);
   } catch {
-    return { ok: false, error: 'invalid UTF-8', message: lossy.decode(bytes) };
+    // The log shows what the client meant to send: U+FFFD for each bad
+    // sequence, stripped like a valid message (so `abc\xff\r\n` logs `abc�`).
+    return { ok: false, error: 'invalid UTF-8', message: pythonStrip(lossy.decode(bytes)) };
   }
   const message = pythonStrip(text);
   if (message.length === 0) return { ok: false, error: 'empty message', message };
