@@ -97,6 +97,22 @@ for (const framing of ['line', 'binary'] as const) {
   });
 }
 
+test('a full job ring stops reading sockets and resumes when workers free space: every answer right and in order', async (t) => {
+  // 4 KiB of job ring holds only a handful of 500-byte requests: most of
+  // these wait in connection overflow queues while their sockets are paused.
+  const server = await ringpool(['--job-ring-bytes', '4096', '--max-frame', '1000', '--workers', '2']);
+  t.after(() => server.child.kill('SIGKILL'));
+  const messages = (c: number): string[] => Array.from({ length: 500 }, (_, i) => `${'r'.repeat(480)}${c}-${i}${'x'.repeat(i % 3)}`);
+  await Promise.all(Array.from({ length: 4 }, async (_, c) => {
+    const client = await PipelinedClient.connect(server.ports['line']!, 'line');
+    client.send(messages(c));
+    assert.deepEqual(await client.next(500), messages(c).map(expectedAnswer));
+    client.close();
+  }));
+  await stopCleanly(server);
+  assert.equal(logLines(server.logFile).length, 2000);
+});
+
 test('binary protocol with a 4-byte prefix', async (t) => {
   const server = await ringpool(['--binary-prefix', '4']);
   t.after(() => server.child.kill('SIGKILL'));
