@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { FixedDeque, Queue } from 'mnemonist';
-import type { ListenerName } from './records.js';
+import { type ListenerCode, LISTENER_NAMES, type ListenerName } from './records.js';
 
 /** How a listener turns bytes into frames and answers into bytes. */
 export interface Framing {
@@ -9,8 +9,11 @@ export interface Framing {
   readonly oneShot: boolean;
   /** Feeds received bytes; frames come back through conn.submit(). */
   onData(conn: Connection, chunk: Buffer): void;
-  /** The bytes that carry one answer on the wire. */
-  frameAnswer(answer: Buffer): Buffer;
+  /**
+   * The bytes that carry the answer `src[start, end)` on the wire, built with
+   * one allocation and one copy (the source may be the completion ring).
+   */
+  frameAnswer(src: Uint8Array, start: number, end: number): Buffer;
 }
 
 /** What a connection needs from the server (kept narrow for testability). */
@@ -64,6 +67,8 @@ export class Connection {
   /** Set by the seed framing once its one message is taken. */
   ignoreInput = false;
   readonly ipBytes: Buffer;
+  /** The framing's listener as the job record encodes it. */
+  readonly listenerCode: ListenerCode;
 
   constructor(
     readonly id: number,
@@ -76,6 +81,7 @@ export class Connection {
     // FixedDeque throws rather than overwrite when full: a bug here must be loud.
     this.window = new FixedDeque<Pending>(Array, framing.oneShot ? 2 : host.maxInflight + 1);
     this.ipBytes = Buffer.from(ip, 'latin1');
+    this.listenerCode = LISTENER_NAMES.indexOf(framing.listener) as ListenerCode;
   }
 
   get unanswered(): number {
@@ -150,7 +156,8 @@ export class Connection {
     this.stopReading();
     const p = new Pending(this.#nextSeq);
     p.done = true;
-    p.answer = this.framing.frameAnswer(Buffer.from(`ERR ${reason}\n`));
+    const text = Buffer.from(`ERR ${reason}\n`);
+    p.answer = this.framing.frameAnswer(text, 0, text.length);
     p.closeAfter = true;
     if (this.#overflow.size > 0) {
       // Keep order: the error goes after the frames still waiting for room.
@@ -175,15 +182,18 @@ export class Connection {
 
   // ── output ────────────────────────────────────────────────────────────────
 
-  /** A worker finished request `seq`. */
-  complete(seq: number, answer: Buffer, ticket: number): void {
+  /**
+   * A worker finished request `seq`; its answer is `src[start, end)`, read
+   * (and framed) only if the request is still waiting for it.
+   */
+  complete(seq: number, src: Uint8Array, start: number, end: number, ticket: number): void {
     const front = this.window.peekFirst();
     if (front === undefined) return;
     const offset = (seq - front.seq) >>> 0;
     const p = offset < this.window.size ? this.window.get(offset) : undefined;
     if (p === undefined || p.seq !== seq || p.done) return; // already answered (e.g. after a worker death)
     p.done = true;
-    p.answer = this.framing.frameAnswer(answer);
+    p.answer = this.framing.frameAnswer(src, start, end);
     p.ticket = ticket;
   }
 
@@ -203,7 +213,7 @@ export class Connection {
         if (!this.host.writerFailed) { waitingForLog = true; break; }
         // The writer died: this record may not be in the log, so it must not
         // be acknowledged.
-        bytes = this.framing.frameAnswer(ERR_LOG_UNAVAILABLE);
+        bytes = this.framing.frameAnswer(ERR_LOG_UNAVAILABLE, 0, ERR_LOG_UNAVAILABLE.length);
       }
       this.window.shift();
       count++;

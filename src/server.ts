@@ -17,7 +17,7 @@ import { lineFraming } from './listeners/line-framing.js';
 import { seedFraming } from './listeners/seed-framing.js';
 import { formatLogRecord } from './log-format/log-fields.js';
 import {
-  COMPLETION_HEADER_BYTES, CompletionType, JOB_HEADER_BYTES, ListenerCode, MAX_IP_BYTES, NEVER_DURABLE,
+  COMPLETION_HEADER_BYTES, CompletionType, JOB_HEADER_BYTES, MAX_IP_BYTES, NEVER_DURABLE,
   STATUS_UNLOGGED, ringView,
 } from './records.js';
 import {
@@ -28,7 +28,7 @@ const COMPLETION_RING_BYTES = 1 << 20;
 const LOG_RING_BYTES = 1 << 22;
 const LOG_MAX_RECORD = 1 << 20;
 const EMPTY = new Uint8Array(0);
-const LISTENER_CODES = { seed: ListenerCode.Seed, line: ListenerCode.Line, binary: ListenerCode.Binary } as const;
+const TOO_MANY_CONNECTIONS = Buffer.from('ERR too many connections\n');
 
 export interface ServerSummary {
   readonly answered: number;
@@ -102,7 +102,7 @@ export class Server implements ConnectionHost {
     const listen: [string, number | null, Framing][] = [
       ['seed', c.seedPort, seedFraming],
       ['line', c.linePort, lineFraming(c.maxFrame)],
-      ['binary', c.binaryPort, binaryFraming(c.binaryPrefix, Math.min(c.maxFrame, c.binaryPrefix === 2 ? 32767 : c.maxFrame))],
+      ['binary', c.binaryPort, binaryFraming(c.binaryPrefix, c.maxFrame)],
     ];
     // The HTTP front (POST /jobs, /metrics, /healthz) will be one more entry
     // here, feeding the same tryEnqueue/complete path.
@@ -131,7 +131,7 @@ export class Server implements ConnectionHost {
     if (id < 0) {
       // Over --max-connections: a clear answer and a clean close.
       socket.on('error', () => socket.destroy());
-      socket.end(framing.frameAnswer(Buffer.from('ERR too many connections\n')));
+      socket.end(framing.frameAnswer(TOO_MANY_CONNECTIONS, 0, TOO_MANY_CONNECTIONS.length));
       socket.setTimeout(1000, () => socket.destroy());
       return;
     }
@@ -166,7 +166,7 @@ export class Server implements ConnectionHost {
     v.setUint32(at + 4, seq, true);
     v.setFloat64(at + 8, Date.now(), true);
     v.setUint16(at + 16, conn.port, true);
-    v.setUint8(at + 18, LISTENER_CODES[conn.framing.listener as keyof typeof LISTENER_CODES] ?? ListenerCode.Line);
+    v.setUint8(at + 18, conn.listenerCode);
     v.setUint8(at + 19, ipLength);
     const data = this.#jobs.data;
     data.set(conn.ipBytes, at + JOB_HEADER_BYTES);
@@ -211,10 +211,9 @@ export class Server implements ConnectionHost {
       case CompletionType.JobDone: {
         const conn = this.#table.get(view.getUint32(index + 4, true));
         if (conn === undefined) return; // the client left; its answer has nowhere to go
-        const answer = Buffer.allocUnsafe(length - COMPLETION_HEADER_BYTES);
-        this.#completionBytes.copy(answer, 0, index + COMPLETION_HEADER_BYTES, index + length);
         const unlogged = (view.getUint8(index + 1) & STATUS_UNLOGGED) !== 0;
-        conn.complete(view.getUint32(index + 8, true), answer,
+        // Framed straight from the ring: one allocation and one copy per answer.
+        conn.complete(view.getUint32(index + 8, true), this.#completionBytes, index + COMPLETION_HEADER_BYTES, index + length,
           this.#config.ack === 'processed' ? -1 : unlogged ? NEVER_DURABLE : view.getInt32(index + 12, true));
         this.#dirty.add(conn);
         return;
@@ -324,7 +323,8 @@ export class Server implements ConnectionHost {
       const bytes = Buffer.from(item.line);
       if (!this.#logRing.tryPush(bytes)) return; // retried after the next completion drain
       this.#ownLogLines.dequeue();
-      item.conn.complete(item.seq, item.answer, this.#config.ack === 'processed' ? -1 : this.#logRing.lastCommitEnd);
+      item.conn.complete(item.seq, item.answer, 0, item.answer.length,
+        this.#config.ack === 'processed' ? -1 : this.#logRing.lastCommitEnd);
       if (item.conn.flush()) this.#waitingForLog.add(item.conn);
     }
   }

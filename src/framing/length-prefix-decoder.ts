@@ -1,3 +1,4 @@
+import { copyBytes } from 'native-queue';
 import type { FrameSink } from './frame-sink.js';
 import { PartialFrame } from './partial-frame.js';
 
@@ -87,14 +88,18 @@ export class LengthPrefixDecoder {
   }
 }
 
-/** Prefix and payload in ONE buffer: JMeter reads the prefix with a single read(). */
-export function encodeLengthPrefixed(payload: Uint8Array, prefixBytes: 2 | 4): Buffer {
+/**
+ * Prefix and payload in ONE buffer: JMeter reads the prefix with a single
+ * read(). The payload is `payload[start, end)`, copied once.
+ */
+export function encodeLengthPrefixed(payload: Uint8Array, prefixBytes: 2 | 4, start = 0, end = payload.length): Buffer {
+  const length = end - start;
   const max = prefixBytes === 2 ? 0x7fff : 0x7fffffff;
-  if (payload.length > max) {
-    throw new RangeError(`payload of ${payload.length} bytes does not fit a ${prefixBytes}-byte signed length (max ${max})`);
+  if (length > max) {
+    throw new RangeError(`payload of ${length} bytes does not fit a ${prefixBytes}-byte signed length (max ${max})`);
   }
-  const out = Buffer.allocUnsafe(prefixBytes + payload.length);
-  if (prefixBytes === 2) out.writeInt16BE(payload.length, 0); else out.writeInt32BE(payload.length, 0);
-  out.set(payload, prefixBytes);
+  const out = Buffer.allocUnsafe(prefixBytes + length);
+  if (prefixBytes === 2) out.writeInt16BE(length, 0); else out.writeInt32BE(length, 0);
+  copyBytes(payload, start, out, prefixBytes, length);
   return out;
 }

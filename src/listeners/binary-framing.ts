@@ -9,6 +9,8 @@ import { streamFraming } from './stream-framing.js';
  * are identical on every listener.
  */
 export function binaryFraming(prefixBytes: 2 | 4, maxFrame: number): Framing {
-  return streamFraming('binary', () => new LengthPrefixDecoder(prefixBytes, maxFrame),
-    (answer) => encodeLengthPrefixed(answer, prefixBytes));
+  // A 2-byte signed prefix cannot announce more than 32767 bytes.
+  const max = prefixBytes === 2 ? Math.min(maxFrame, 0x7fff) : maxFrame;
+  return streamFraming('binary', () => new LengthPrefixDecoder(prefixBytes, max),
+    (src, start, end) => encodeLengthPrefixed(src, prefixBytes, start, end));
 }

@@ -1,4 +1,5 @@
 import type { Connection, Framing } from '../connection.js';
+import { copyAnswer } from '../framing/copy-answer.js';
 import { seedMessageEnd } from '../framing/seed-frame.js';
 
 /**
@@ -16,7 +17,5 @@ export const seedFraming: Framing = {
     conn.ignoreInput = true;
     conn.submit(chunk, 0, seedMessageEnd(chunk));
   },
-  frameAnswer(answer: Buffer): Buffer {
-    return answer;
-  },
+  frameAnswer: copyAnswer,
 };

@@ -11,7 +11,7 @@ interface Decoder {
  * the connection, a corrupt stream becomes a protocol error (ERR + close).
  */
 export function streamFraming(listener: ListenerName, newDecoder: () => Decoder,
-  frameAnswer: (answer: Buffer) => Buffer): Framing {
+  frameAnswer: Framing['frameAnswer']): Framing {
   const decoders = new WeakMap<Connection, Decoder>();
   // One sink per connection would be one more closure each: the connection
   // being decoded is passed through this variable instead.
