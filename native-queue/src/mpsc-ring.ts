@@ -71,12 +71,10 @@ export class MpscRing extends RingCore {
     const i32 = this.i32;
     let w: number;
     let need: number;
-    let tail: number;
     for (;;) {
       w = Atomics.load(i32, WRITE);
       const r = Atomics.load(i32, READ);
-      tail = this.capacity - (w & this.mask);
-      need = size <= tail ? size : tail + size;
+      need = this.spaceNeeded(w, size);
       if (this.capacity - ((w - r) | 0) < need) {
         this.pstats[STAT_FULL]! += 1;
         return -1;
@@ -99,7 +97,7 @@ export class MpscRing extends RingCore {
     if (need !== size) {
       // Wrapping: a padding record closes the end of the area, ours starts at 0.
       i32[word + 1] = PADDING_LENGTH;
-      Atomics.store(i32, word, tail);
+      Atomics.store(i32, word, need - size); // the tail of the area
       word = this.dataWord;
     }
     this.#claimWord = word;
@@ -156,8 +154,7 @@ export class MpscRing extends RingCore {
     const size = recordSize(payload);
     const w = Atomics.load(this.i32, WRITE);
     const r = Atomics.load(this.i32, READ);
-    const tail = this.capacity - (w & this.mask);
-    const need = size <= tail ? size : tail + size;
+    const need = this.spaceNeeded(w, size);
     return this.capacity - ((w - r) | 0) >= need;
   }
 

@@ -147,6 +147,16 @@ export abstract class RingCore {
     }
   }
 
+  /**
+   * Bytes a record of `size` (header included) consumes when written at
+   * `position`: itself, plus the padding that closes the end of the area
+   * when it does not fit before the end.
+   */
+  protected spaceNeeded(position: number, size: number): number {
+    const tail = this.capacity - (position & this.mask);
+    return size <= tail ? size : tail + size;
+  }
+
   /** Bytes one record of `payload` bytes takes in the ring, header included. */
   static recordBytes(payload: number): number {
     return recordSize(payload);

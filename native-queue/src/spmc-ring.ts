@@ -73,7 +73,7 @@ export class SpmcRing extends RingCore {
     let w = this.#write;
     let index = w & this.mask;
     const tail = this.capacity - index;
-    const need = size <= tail ? size : tail + size;
+    const need = this.spaceNeeded(w, size);
     if (this.capacity - ((w - this.#release) | 0) < need) {
       this.#reclaim();
       if (this.capacity - ((w - this.#release) | 0) < need) {
@@ -166,8 +166,7 @@ export class SpmcRing extends RingCore {
 
   hasSpaceFor(payload: number): boolean {
     const size = recordSize(payload);
-    const tail = this.capacity - (this.#write & this.mask);
-    const need = size <= tail ? size : tail + size;
+    const need = this.spaceNeeded(this.#write, size);
     if (this.capacity - ((this.#write - this.#release) | 0) >= need) return true;
     this.#reclaim();
     return this.capacity - ((this.#write - this.#release) | 0) >= need;
