@@ -40,7 +40,11 @@ export interface StartOptions {
 export async function startServer(cmd: readonly string[], opts: StartOptions = {}): Promise<ServerProcess> {
   const [file, ...args] = cmd;
   if (file === undefined) throw new Error('startServer: empty command');
-  const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // The HTTP front's default port is fixed (8080): two servers at once would
+  // collide, so it is off unless the command asks for it (--http-port 0).
+  // Flags win over the environment; peers ignore the variable.
+  const env = { RINGPOOL_HTTP_PORT: 'off', ...(opts.env ?? process.env) };
+  const child = spawn(file, args, { cwd: opts.cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const stderrLines: string[] = [];
   const watchers: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   // 'close' rather than 'exit': it comes after stderr has been read to its end.

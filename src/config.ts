@@ -43,7 +43,7 @@ const OPTIONS: readonly Option[] = [
   { flag: 'line-port', value: '5051', help: 'newline-delimited, persistent, pipelined; "off" disables' },
   { flag: 'binary-port', value: '5052', help: 'length-prefixed frames; "off" disables' },
   { flag: 'binary-prefix', value: '2', help: 'binary length prefix bytes, big-endian signed: 2 or 4' },
-  { flag: 'http-port', value: 'off', help: 'HTTP front (POST /jobs, /metrics, /healthz): not built yet, must stay "off"' },
+  { flag: 'http-port', value: '8080', help: 'HTTP front: POST /jobs, GET /metrics, GET /healthz; "off" disables' },
   { flag: 'workers', value: String(os.availableParallelism()), help: 'worker threads running jobs' },
   { flag: 'job', value: 'prime-count', help: `job each message runs: ${JOB_NAMES.join(', ')}` },
   { flag: 'job-work', value: '0', help: 'extra deterministic CPU work per message (units of cpuWork)' },
@@ -113,7 +113,6 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   const binaryPrefix = int('binary-prefix', get('binary-prefix'), 2, 4);
   if (binaryPrefix !== 2 && binaryPrefix !== 4) throw new ConfigError('--binary-prefix must be 2 or 4');
   const httpPort = port('http-port', get('http-port'));
-  if (httpPort !== null) throw new ConfigError('--http-port: the HTTP front is not built yet; leave it "off"');
   const jobRingBytes = int('job-ring-bytes', get('job-ring-bytes'), 4096, 1 << 30);
   if ((jobRingBytes & (jobRingBytes - 1)) !== 0) throw new ConfigError(`--job-ring-bytes must be a power of two, got ${jobRingBytes}`);
   const maxFrame = int('max-frame', get('max-frame'), 1, jobRingBytes / 2 - 128);

@@ -1,5 +1,5 @@
-import type { Socket } from 'node:net';
 import { FixedDeque, Queue } from 'mnemonist';
+import { Outcome } from './metrics/request-metrics.js';
 import { type ListenerCode, LISTENER_NAMES, type ListenerName } from './records.js';
 
 /** How a listener turns bytes into frames and answers into bytes. */
@@ -16,6 +16,27 @@ export interface Framing {
   frameAnswer(src: Uint8Array, start: number, end: number): Buffer;
 }
 
+/**
+ * Where a connection's answers go and whose input pauses: a net.Socket (it
+ * fits as it is), or the HTTP front's adapter that turns each answer into a
+ * response.
+ */
+export interface AnswerSink {
+  /** False when the peer is not reading: wait for writable(). */
+  write(bytes: Buffer): boolean;
+  end(): void;
+  // Two overloads, not `end(bytes?)`: net.Socket's end() overloads take a
+  // callback first, and only separate signatures let a Socket be a sink.
+  // eslint-disable-next-line @typescript-eslint/unified-signatures
+  end(bytes: Buffer): void;
+  cork(): void;
+  uncork(): void;
+  pause(): void;
+  resume(): void;
+  destroySoon(): void;
+  destroy(): void;
+}
+
 /** What a connection needs from the server (kept narrow for testability). */
 export interface ConnectionHost {
   /** Encodes a frame into the job ring; false when the ring is full. */
@@ -25,7 +46,8 @@ export interface ConnectionHost {
   isDurable(ticket: number): boolean;
   readonly writerFailed: boolean;
   readonly maxInflight: number;
-  answered(count: number): void;
+  /** One answer went out; `startedAt` is performance.now() when its frame was complete. */
+  answered(listener: ListenerCode, outcome: Outcome, startedAt: number, now: number): void;
   closed(conn: Connection, unanswered: number): void;
 }
 
@@ -36,10 +58,11 @@ export class Pending {
   /** Log ring position its log record ends at; -1: nothing to wait for. */
   ticket = -1;
   closeAfter = false;
-  constructor(readonly seq: number) {}
+  outcome: Outcome = Outcome.Ok;
+  constructor(readonly seq: number, readonly startedAt: number) {}
 }
 
-interface Frame { readonly buf: Buffer; readonly start: number; readonly end: number }
+interface Frame { readonly buf: Buffer; readonly start: number; readonly end: number; readonly at: number }
 
 export type Retry = 'done' | 'window-full' | 'ring-full';
 
@@ -69,10 +92,15 @@ export class Connection {
   readonly ipBytes: Buffer;
   /** The framing's listener as the job record encodes it. */
   readonly listenerCode: ListenerCode;
+  /**
+   * performance.now() when the input being framed arrived (set by the
+   * listener once per read): a frame is complete when its last byte is read.
+   */
+  receivedAt = 0;
 
   constructor(
     readonly id: number,
-    readonly socket: Socket,
+    readonly sink: AnswerSink,
     readonly framing: Framing,
     readonly host: ConnectionHost,
     readonly ip: string,
@@ -96,8 +124,9 @@ export class Connection {
 
   /** A complete frame arrived. */
   submit(buf: Buffer, start: number, end: number): void {
-    if (this.#overflow.size > 0 || this.#enqueue(buf, start, end) !== 'done') {
-      this.#overflow.enqueue({ buf, start, end });
+    const at = this.receivedAt;
+    if (this.#overflow.size > 0 || this.#enqueue(buf, start, end, at) !== 'done') {
+      this.#overflow.enqueue({ buf, start, end, at });
     }
   }
 
@@ -106,7 +135,7 @@ export class Connection {
    * pauses reading until answers go out; a full ring pauses it until the
    * server sees ring space again (it calls retryOverflow).
    */
-  #enqueue(buf: Buffer, start: number, end: number): Retry {
+  #enqueue(buf: Buffer, start: number, end: number, at: number): Retry {
     if (this.window.size >= this.host.maxInflight) {
       this.#pause(PAUSE_INFLIGHT);
       return 'window-full';
@@ -121,7 +150,7 @@ export class Connection {
       return 'ring-full';
     }
     this.#nextSeq = (seq + 1) >>> 0;
-    this.window.push(new Pending(seq));
+    this.window.push(new Pending(seq, at));
     if (this.window.size >= this.host.maxInflight) this.#pause(PAUSE_INFLIGHT);
     return 'done';
   }
@@ -135,7 +164,7 @@ export class Connection {
     if (fromRingWait) this.#waitingForRing = false;
     while (this.#overflow.size > 0) {
       const f = this.#overflow.peek()!;
-      const r = this.#enqueue(f.buf, f.start, f.end);
+      const r = this.#enqueue(f.buf, f.start, f.end, f.at);
       if (r !== 'done') return r;
       this.#overflow.dequeue();
     }
@@ -154,8 +183,9 @@ export class Connection {
    */
   protocolError(reason: string): void {
     this.stopReading();
-    const p = new Pending(this.#nextSeq);
+    const p = new Pending(this.#nextSeq, this.receivedAt);
     p.done = true;
+    p.outcome = Outcome.Rejected;
     const text = Buffer.from(`ERR ${reason}\n`);
     p.answer = this.framing.frameAnswer(text, 0, text.length);
     p.closeAfter = true;
@@ -186,7 +216,7 @@ export class Connection {
    * A worker finished request `seq`; its answer is `src[start, end)`, read
    * (and framed) only if the request is still waiting for it.
    */
-  complete(seq: number, src: Uint8Array, start: number, end: number, ticket: number): void {
+  complete(seq: number, src: Uint8Array, start: number, end: number, ticket: number, outcome: Outcome): void {
     const front = this.window.peekFirst();
     if (front === undefined) return;
     const offset = (seq - front.seq) >>> 0;
@@ -195,6 +225,7 @@ export class Connection {
     p.done = true;
     p.answer = this.framing.frameAnswer(src, start, end);
     p.ticket = ticket;
+    p.outcome = outcome;
   }
 
   /**
@@ -207,29 +238,32 @@ export class Connection {
     let count = 0;
     let waitingForLog = false;
     let corked = false;
+    let now = 0; // read once per flush: one clock read for a batch of answers
     for (let p = this.window.peekFirst(); p !== undefined && p.done; p = this.window.peekFirst()) {
       let bytes = p.answer!;
+      let outcome = p.outcome;
       if (p.ticket !== -1 && !this.host.isDurable(p.ticket)) {
         if (!this.host.writerFailed) { waitingForLog = true; break; }
         // The writer died: this record may not be in the log, so it must not
         // be acknowledged.
         bytes = this.framing.frameAnswer(ERR_LOG_UNAVAILABLE, 0, ERR_LOG_UNAVAILABLE.length);
+        outcome = Outcome.LogUnavailable;
       }
       this.window.shift();
       count++;
+      if (now === 0) now = performance.now();
+      this.host.answered(this.listenerCode, outcome, p.startedAt, now);
       if (this.framing.oneShot || p.closeAfter) {
-        if (corked) this.socket.uncork();
-        this.host.answered(count);
+        if (corked) this.sink.uncork();
         this.#ending = true;
-        this.socket.end(bytes);
+        this.sink.end(bytes);
         return false;
       }
-      if (!corked) { this.socket.cork(); corked = true; }
-      if (!this.socket.write(bytes)) this.#pause(PAUSE_WRITES);
+      if (!corked) { this.sink.cork(); corked = true; }
+      if (!this.sink.write(bytes)) this.#pause(PAUSE_WRITES);
     }
-    if (corked) this.socket.uncork();
+    if (corked) this.sink.uncork();
     if (count > 0) {
-      this.host.answered(count);
       if (this.#overflow.size > 0 && !this.#waitingForRing) this.retryOverflow();
       if (this.window.size < this.host.maxInflight) this.#resume(PAUSE_INFLIGHT);
       if (this.window.peekFirst()?.done === true) return this.flush(); // the error that waited for the overflow
@@ -247,7 +281,7 @@ export class Connection {
     if ((this.#readEnded || this.ignoreInput) && this.unanswered === 0 && !this.#ending
       && this.#pendingError === null && !this.framing.oneShot) {
       this.#ending = true;
-      this.socket.end();
+      this.sink.end();
     }
   }
 
@@ -255,8 +289,8 @@ export class Connection {
   idle(): void {
     if (this.unanswered === 0) {
       this.#ending = true;
-      this.socket.end();
-      this.socket.destroySoon();
+      this.sink.end();
+      this.sink.destroySoon();
     }
   }
 
@@ -271,13 +305,13 @@ export class Connection {
   }
 
   #pause(reason: number): void {
-    if (this.#paused === 0) this.socket.pause();
+    if (this.#paused === 0) this.sink.pause();
     this.#paused |= reason;
   }
 
   #resume(reason: number): void {
     if ((this.#paused & reason) === 0) return;
     this.#paused &= ~reason;
-    if (this.#paused === 0 && !this.#closed) this.socket.resume();
+    if (this.#paused === 0 && !this.#closed) this.sink.resume();
   }
 }

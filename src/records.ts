@@ -20,12 +20,14 @@
  * ```
  *  JOB_DONE                       WATERMARK (writer)            WRITER_FAILED (writer)
  *  0   1  type = 1                0  1  type = 2                 0  1  type = 3
- *  1   1  status bits (1 error, 2 unlogged)  4  4  written position         4  .. UTF-8 reason
+ *  1   1  status bits (below)     4  4  written position         4  .. UTF-8 reason
  *  2   2  worker index            8  4  durable position
  *  4   4  connection id
  *  8   4  sequence number
  *  12  4  log ticket (log ring position after this request's log record)
  *  16  .. answer bytes (UTF-8, exactly what goes on the wire after framing)
+ *
+ *  status bits: 1 error (an ERR answer), 2 unlogged, 4 internal (the job threw)
  * ```
  *
  * Log ring (workers → writer): one record = one finished log line in UTF-8,
@@ -49,9 +51,22 @@ export const COMPLETION_HEADER_BYTES = 16;
 export const STATUS_ERROR = 1;
 /** The log ring was closed (the writer failed): this answer has no log record. */
 export const STATUS_UNLOGGED = 2;
+/** The job threw (a bug, or injected): the answer is ERR internal. */
+export const STATUS_INTERNAL = 4;
 /** A ticket no watermark ever reaches (main-thread only, never on the wire). */
 export const NEVER_DURABLE = -2;
 export const WATERMARK_BYTES = 12;
+
+/**
+ * The clock of the job record's "enqueued at": ms since the epoch with
+ * sub-millisecond resolution (Date.now() has whole ms, too coarse for queue
+ * waits of microseconds). Each thread has its own timeOrigin, mapped to the
+ * same wall clock, so differences across threads are good to a few µs;
+ * readers clamp them at 0.
+ */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 /** Reused by a thread for all its reads and writes of one ring's area. */
 export function ringView(data: Uint8Array): DataView {

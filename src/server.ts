@@ -9,16 +9,20 @@ import { Queue } from 'mnemonist';
 import { MpscRing, SpmcRing } from 'native-queue';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { Connection, type ConnectionHost, type Framing } from './connection.js';
+import { type AnswerSink, Connection, type ConnectionHost, type Framing } from './connection.js';
 import { ConnectionTable } from './connection-table.js';
 import { errorAnswer } from './job/jobs.js';
 import { binaryFraming } from './listeners/binary-framing.js';
+import { HttpFront, type HttpFrontHost } from './listeners/http-front.js';
 import { lineFraming } from './listeners/line-framing.js';
 import { seedFraming } from './listeners/seed-framing.js';
 import { formatLogRecord } from './log-format/log-fields.js';
+import { Metrics } from './metrics/metrics-registry.js';
+import { Outcome, RequestMetrics } from './metrics/request-metrics.js';
+import { createThreadCounters } from './metrics/thread-counters.js';
 import {
-  COMPLETION_HEADER_BYTES, CompletionType, JOB_HEADER_BYTES, MAX_IP_BYTES, NEVER_DURABLE,
-  STATUS_UNLOGGED, ringView,
+  COMPLETION_HEADER_BYTES, CompletionType, JOB_HEADER_BYTES, LISTENER_NAMES, type ListenerCode, MAX_IP_BYTES, NEVER_DURABLE,
+  STATUS_ERROR, STATUS_INTERNAL, STATUS_UNLOGGED, preciseNow, ringView,
 } from './records.js';
 import {
   type FromWriter, WORKER_STATE_STRIDE, WS_BUSY, WS_CONN_ID, WS_SEQ, type WorkerInit, type WriterInit,
@@ -35,7 +39,7 @@ export interface ServerSummary {
   readonly records: number;
 }
 
-export class Server implements ConnectionHost {
+export class Server implements ConnectionHost, HttpFrontHost {
   readonly #config: Config;
   readonly #log: Logger;
   readonly #jobs: SpmcRing;
@@ -43,6 +47,10 @@ export class Server implements ConnectionHost {
   readonly #completions: MpscRing;
   readonly #logRing: MpscRing;
   readonly #workerState: SharedArrayBuffer;
+  readonly #threadCounters: SharedArrayBuffer;
+  readonly #requests = new RequestMetrics();
+  #metrics: Metrics | null = null;
+  #http: HttpFront | null = null;
   readonly #workers: (Worker | null)[];
   #writer: Worker | null = null;
   readonly #servers: net.Server[] = [];
@@ -55,7 +63,6 @@ export class Server implements ConnectionHost {
   #durable = 0;
   #writerFailedReason: string | null = null;
   #draining = false;
-  #answered = 0;
   #writerRecords = 0;
   #drainResolve: (() => void) | null = null;
   readonly #writerClosed: Promise<void>;
@@ -73,6 +80,7 @@ export class Server implements ConnectionHost {
     this.#logRing = MpscRing.create({ capacity: LOG_RING_BYTES, maxPayload: LOG_MAX_RECORD },
       { producerSlot: 31, consumerSlot: 31 });
     this.#workerState = new SharedArrayBuffer(config.workers * WORKER_STATE_STRIDE * 4);
+    this.#threadCounters = createThreadCounters(config.workers);
     this.#workers = new Array<Worker | null>(config.workers).fill(null);
     this.#table = new ConnectionTable(config.maxConnections);
     const c = this.#completions.data;
@@ -104,11 +112,25 @@ export class Server implements ConnectionHost {
       ['line', c.linePort, lineFraming(c.maxFrame)],
       ['binary', c.binaryPort, binaryFraming(c.binaryPrefix, c.maxFrame)],
     ];
-    // The HTTP front (POST /jobs, /metrics, /healthz) will be one more entry
-    // here, feeding the same tryEnqueue/complete path.
     for (const [name, port, framing] of listen) {
       if (port === null) continue;
       this.ports[name] = await this.#listen(port, framing);
+    }
+    if (c.httpPort !== null) {
+      // Metrics exist only with the HTTP front: without it, nothing (not even
+      // the event-loop delay monitor's timer) runs for them.
+      this.#metrics = new Metrics({
+        requests: this.#requests,
+        rings: [
+          { name: 'job', buffer: this.#jobs.buffer },
+          { name: 'completion', buffer: this.#completions.buffer },
+          { name: 'log', buffer: this.#logRing.buffer },
+        ],
+        threadCounters: this.#threadCounters,
+        workers: c.workers,
+      });
+      this.#http = new HttpFront(this, { host: c.host, port: c.httpPort, maxFrame: c.maxFrame, idleTimeoutMs: c.idleTimeoutMs });
+      this.ports['http'] = await this.#http.listen();
     }
   }
 
@@ -127,19 +149,17 @@ export class Server implements ConnectionHost {
 
   #accept(socket: net.Socket, framing: Framing): void {
     if (this.#draining) { socket.destroy(); return; }
-    const id = this.#table.allocate();
-    if (id < 0) {
+    const conn = this.openConnection(socket, framing, socket);
+    if (conn === null) {
       // Over --max-connections: a clear answer and a clean close.
       socket.on('error', () => socket.destroy());
       socket.end(framing.frameAnswer(TOO_MANY_CONNECTIONS, 0, TOO_MANY_CONNECTIONS.length));
       socket.setTimeout(1000, () => socket.destroy());
       return;
     }
-    const ip = (socket.remoteAddress ?? '?').slice(0, MAX_IP_BYTES);
-    const conn = new Connection(id, socket, framing, this, ip, socket.remotePort ?? 0);
-    this.#table.set(id, conn);
     socket.setTimeout(framing.oneShot ? this.#config.seedTimeoutMs : this.#config.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => {
+      conn.receivedAt = performance.now(); // one clock read per read, shared by its frames
       framing.onData(conn, chunk);
       this.#jobs.publish(); // one store and one wake-up check per read, not per frame
     });
@@ -154,6 +174,36 @@ export class Server implements ConnectionHost {
     socket.on('close', () => conn.onClose());
   }
 
+  /** A connection id and its Connection, or null (counted as rejected) over --max-connections. */
+  openConnection(sink: AnswerSink, framing: Framing, socket: net.Socket): Connection | null {
+    const id = this.#table.allocate();
+    const listener = LISTENER_NAMES.indexOf(framing.listener) as ListenerCode;
+    if (id < 0) {
+      this.#requests.rejected(listener);
+      return null;
+    }
+    const ip = (socket.remoteAddress ?? '?').slice(0, MAX_IP_BYTES);
+    const conn = new Connection(id, sink, framing, this, ip, socket.remotePort ?? 0);
+    this.#table.set(id, conn);
+    this.#requests.openConnections[listener]! += 1;
+    return conn;
+  }
+
+  // ── HttpFrontHost ─────────────────────────────────────────────────────────
+
+  rejected(listener: ListenerCode): void {
+    this.#requests.rejected(listener);
+  }
+
+  publishJobs(): void {
+    this.#jobs.publish();
+  }
+
+  async metrics(): Promise<{ contentType: string; body: string }> {
+    const m = this.#metrics!;
+    return { contentType: m.contentType, body: await m.render() };
+  }
+
   // ── ConnectionHost ────────────────────────────────────────────────────────
 
   tryEnqueue(conn: Connection, seq: number, buf: Buffer, start: number, end: number): boolean {
@@ -164,7 +214,7 @@ export class Server implements ConnectionHost {
     const v = this.#jobView;
     v.setUint32(at, conn.id, true);
     v.setUint32(at + 4, seq, true);
-    v.setFloat64(at + 8, Date.now(), true);
+    v.setFloat64(at + 8, preciseNow(), true);
     v.setUint16(at + 16, conn.port, true);
     v.setUint8(at + 18, conn.listenerCode);
     v.setUint8(at + 19, ipLength);
@@ -192,12 +242,13 @@ export class Server implements ConnectionHost {
     }
   }
 
-  answered(count: number): void {
-    this.#answered += count;
+  answered(listener: ListenerCode, outcome: Outcome, startedAt: number, now: number): void {
+    this.#requests.answered(listener, outcome, startedAt, now);
   }
 
   closed(conn: Connection, _unanswered: number): void {
     this.#table.release(conn.id);
+    this.#requests.openConnections[conn.listenerCode]! -= 1;
     this.#waitingForLog.delete(conn);
     this.#checkDrained();
   }
@@ -211,10 +262,13 @@ export class Server implements ConnectionHost {
       case CompletionType.JobDone: {
         const conn = this.#table.get(view.getUint32(index + 4, true));
         if (conn === undefined) return; // the client left; its answer has nowhere to go
-        const unlogged = (view.getUint8(index + 1) & STATUS_UNLOGGED) !== 0;
+        const status = view.getUint8(index + 1);
+        const unlogged = (status & STATUS_UNLOGGED) !== 0;
+        const outcome = (status & STATUS_INTERNAL) !== 0 ? Outcome.Internal
+          : (status & STATUS_ERROR) !== 0 ? Outcome.Error : Outcome.Ok;
         // Framed straight from the ring: one allocation and one copy per answer.
         conn.complete(view.getUint32(index + 8, true), this.#completionBytes, index + COMPLETION_HEADER_BYTES, index + length,
-          this.#config.ack === 'processed' ? -1 : unlogged ? NEVER_DURABLE : view.getInt32(index + 12, true));
+          this.#config.ack === 'processed' ? -1 : unlogged ? NEVER_DURABLE : view.getInt32(index + 12, true), outcome);
         this.#dirty.add(conn);
         return;
       }
@@ -278,6 +332,7 @@ export class Server implements ConnectionHost {
       completionRing: this.#completions.buffer,
       logRing: this.#logRing.buffer,
       workerState: this.#workerState,
+      threadCounters: this.#threadCounters,
       job: this.#config.job,
       jobWork: this.#config.jobWork,
       logFormat: this.#config.logFormat,
@@ -324,7 +379,7 @@ export class Server implements ConnectionHost {
       if (!this.#logRing.tryPush(bytes)) return; // retried after the next completion drain
       this.#ownLogLines.dequeue();
       item.conn.complete(item.seq, item.answer, 0, item.answer.length,
-        this.#config.ack === 'processed' ? -1 : this.#logRing.lastCommitEnd);
+        this.#config.ack === 'processed' ? -1 : this.#logRing.lastCommitEnd, Outcome.Internal);
       if (item.conn.flush()) this.#waitingForLog.add(item.conn);
     }
   }
@@ -336,6 +391,8 @@ export class Server implements ConnectionHost {
       logRing: this.#logRing.buffer,
       completionRing: this.#completions.buffer,
       completionSlot: 30,
+      threadCounters: this.#threadCounters,
+      counterBlock: this.#config.workers,
       logFile: this.#config.logFile,
       ack: this.#config.ack,
     };
@@ -405,8 +462,11 @@ export class Server implements ConnectionHost {
       this.#draining = true;
       for (const s of this.#servers) s.close();
       for (const conn of this.#table.all()) {
+        // The HTTP front keeps serving: /healthz answers 503 while the drain
+        // lasts, new jobs are refused, every response says "close".
+        if (conn.framing.listener === 'http') continue;
         conn.stopReading();
-        if (conn.unanswered === 0) conn.socket.destroySoon();
+        if (conn.unanswered === 0) conn.sink.destroySoon();
       }
       await new Promise<void>((resolve) => {
         this.#drainResolve = resolve;
@@ -418,9 +478,10 @@ export class Server implements ConnectionHost {
       this.#logRing.close();
       await this.#writerClosed;
       this.#completions.close();
-      for (const conn of this.#table.all()) conn.socket.destroy();
+      this.#http?.close();
+      for (const conn of this.#table.all()) conn.sink.destroy();
     }
-    return { answered: this.#answered, records: this.#writerRecords };
+    return { answered: this.#requests.total, records: this.#writerRecords };
   }
 
   #checkDrained(): void {

@@ -13,6 +13,8 @@ export interface WorkerInit {
   readonly completionRing: SharedArrayBuffer;
   readonly logRing: SharedArrayBuffer;
   readonly workerState: SharedArrayBuffer;
+  /** Metrics counters (metrics/thread-counters.ts); this worker writes block `index`. */
+  readonly threadCounters: SharedArrayBuffer;
   readonly job: JobName;
   readonly jobWork: number;
   readonly logFormat: LogFormat;
@@ -24,6 +26,9 @@ export interface WriterInit {
   readonly completionRing: SharedArrayBuffer;
   /** Stats slot of the writer as a producer of the completion ring. */
   readonly completionSlot: number;
+  /** Metrics counters (metrics/thread-counters.ts); the writer writes block `counterBlock`. */
+  readonly threadCounters: SharedArrayBuffer;
+  readonly counterBlock: number;
   readonly logFile: string;
   readonly ack: AckMode;
 }
@@ -40,17 +45,16 @@ export type FromWriter =
 
 /**
  * Per-worker state words, one 128-byte line per worker (the worker writes,
- * the main thread reads them when the worker dies, and for metrics).
+ * the main thread reads them when the worker dies; metrics live in
+ * metrics/thread-counters.ts).
  * ```
  *  int32 index  word
  *  i*32 + 0     BUSY       1 while a job is taken and not yet answered
  *  i*32 + 1     CONN_ID    connection id of that job
  *  i*32 + 2     SEQ        its sequence number
- *  i*32 + 3     JOBS       jobs completed (wraps at 2^32; read as unsigned)
  * ```
  */
 export const WORKER_STATE_STRIDE = 32;
 export const WS_BUSY = 0;
 export const WS_CONN_ID = 1;
 export const WS_SEQ = 2;
-export const WS_JOBS = 3;

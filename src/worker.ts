@@ -9,11 +9,13 @@ import { workerData } from 'node:worker_threads';
 import { MpscRing, SpmcRing, copyBytes } from 'native-queue';
 import { type JobOutcome, errorAnswer, runJob } from './job/jobs.js';
 import { formatLogRecord } from './log-format/log-fields.js';
+import { observe } from './metrics/shared-histogram.js';
+import { W_BUSY_SECONDS, W_ERRORS, W_JOBS, W_QUEUE_WAIT, counterBlock } from './metrics/thread-counters.js';
 import {
-  COMPLETION_HEADER_BYTES, CompletionType, type JobHeader, LISTENER_NAMES, STATUS_ERROR, STATUS_UNLOGGED,
-  readJobHeader, ringView,
+  COMPLETION_HEADER_BYTES, CompletionType, type JobHeader, LISTENER_NAMES, STATUS_ERROR, STATUS_INTERNAL,
+  STATUS_UNLOGGED, preciseNow, readJobHeader, ringView,
 } from './records.js';
-import { WORKER_STATE_STRIDE, WS_BUSY, WS_CONN_ID, WS_JOBS, WS_SEQ, type WorkerInit } from './thread-messages.js';
+import { WORKER_STATE_STRIDE, WS_BUSY, WS_CONN_ID, WS_SEQ, type WorkerInit } from './thread-messages.js';
 
 const init = workerData as WorkerInit;
 // Consumers spin briefly before sleeping: under load the next job is usually
@@ -22,6 +24,7 @@ const jobs = SpmcRing.attach(init.jobRing, { consumerSlot: init.index, spin: 200
 const completions = MpscRing.attach(init.completionRing, { producerSlot: init.index });
 const log = MpscRing.attach(init.logRing, { producerSlot: init.index });
 const state = new Int32Array(init.workerState, init.index * WORKER_STATE_STRIDE * 4, WORKER_STATE_STRIDE);
+const counters = counterBlock(init.threadCounters, init.index);
 
 const scratch = new Uint8Array(jobs.maxPayload);
 const scratchView = ringView(scratch);
@@ -61,20 +64,25 @@ for (;;) {
     if (jobs.waitForData() === 'closed' && !jobs.hasData()) break;
     continue;
   }
+  const takenAt = preciseNow();
   readJobHeader(scratchView, scratch, 0, takenLength, job);
+  observe(counters, W_QUEUE_WAIT, Math.max(0, takenAt - job.enqueuedAt) / 1000);
   Atomics.store(state, WS_CONN_ID, job.connId);
   Atomics.store(state, WS_SEQ, job.seq);
   Atomics.store(state, WS_BUSY, 1);
 
   let outcome: JobOutcome;
+  let status = 0;
   const message = scratch.subarray(job.messageStart, job.messageStart + job.messageLength);
   try {
     outcome = run(message);
   } catch {
     outcome = { ok: false, error: 'internal', message: Buffer.from(message).toString('utf8') };
+    status = STATUS_INTERNAL;
   }
   const answer = outcome.ok ? outcome.answer : errorAnswer(outcome.error);
-  const now = Date.now();
+  const now = preciseNow();
+  counters[W_BUSY_SECONDS]! += (now - takenAt) / 1000;
 
   const line = formatLogRecord(init.logFormat, {
     timeMs: now,
@@ -86,7 +94,7 @@ for (;;) {
     worker: init.index,
   });
   const lineBytes = Math.min(Buffer.byteLength(line), log.maxPayload);
-  let status = outcome.ok ? 0 : STATUS_ERROR;
+  if (!outcome.ok) status |= STATUS_ERROR;
   let ticket = 0;
   const logAt = claim(log, lineBytes);
   if (logAt >= 0) {
@@ -109,5 +117,6 @@ for (;;) {
   completions.commit(COMPLETION_HEADER_BYTES + answerBytes);
 
   Atomics.store(state, WS_BUSY, 0);
-  state[WS_JOBS] = (state[WS_JOBS]! + 1) | 0;
+  counters[W_JOBS]! += 1;
+  if (!outcome.ok) counters[W_ERRORS]! += 1;
 }

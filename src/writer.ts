@@ -14,6 +14,8 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { MpscRing } from 'native-queue';
 import { createRequire } from 'node:module';
 import type { SonicBoom as SonicBoomClass } from 'sonic-boom';
+import { observe } from './metrics/shared-histogram.js';
+import { WR_BATCHES, WR_BATCH_SIZE, WR_BYTES, WR_FSYNC, WR_RECORDS, counterBlock } from './metrics/thread-counters.js';
 import { CompletionType, WATERMARK_BYTES, ringView } from './records.js';
 import type { FromWriter, ToWriter, WriterInit } from './thread-messages.js';
 
@@ -27,6 +29,7 @@ const log = MpscRing.attach(init.logRing, { consumerSlot: 0, spin: 0 });
 const completions = MpscRing.attach(init.completionRing, { producerSlot: init.completionSlot });
 const completionView = ringView(completions.data);
 const logBytes = Buffer.from(log.data.buffer, log.data.byteOffset, log.data.byteLength);
+const counters = counterBlock(init.threadCounters, init.counterBlock);
 
 function tell(message: FromWriter): void {
   port.postMessage(message);
@@ -41,6 +44,7 @@ const fdOf = (b: SonicBoomClass): number => (b as unknown as { fd: number }).fd;
 
 let batch = Buffer.allocUnsafe(1 << 20);
 let batchLength = 0;
+let batchRecords = 0;
 let nudged = false;
 let records = 0;
 let bytes = 0;
@@ -54,7 +58,7 @@ const collect = (_data: Uint8Array, index: number, length: number): void => {
   }
   logBytes.copy(batch, batchLength, index, index + length);
   batchLength += length;
-  records += 1;
+  batchRecords += 1;
 };
 
 function publishWatermark(written: number, durable: number): void {
@@ -85,13 +89,38 @@ function writeBatch(): void {
   try {
     boom.write(batch.subarray(0, batchLength) as unknown as string);
     if (failure !== null) throw failure;
-    if (init.ack === 'fsync') fs.fdatasyncSync(fdOf(boom));
+    if (init.ack === 'fsync') {
+      const started = performance.now();
+      fs.fdatasyncSync(fdOf(boom));
+      observe(counters, WR_FSYNC, (performance.now() - started) / 1000);
+    }
   } catch (err) {
     fail(err);
   }
+  records += batchRecords;
   bytes += batchLength;
+  counters[WR_RECORDS]! += batchRecords;
+  counters[WR_BYTES]! += batchLength;
+  counters[WR_BATCHES]! += 1;
+  observe(counters, WR_BATCH_SIZE, batchRecords);
   batchLength = 0;
+  batchRecords = 0;
   publishWatermark(upTo, upTo);
+}
+
+/**
+ * The last fsync, so a clean shutdown leaves the log on disk in every ack
+ * mode. A log that is a pipe or a character device (a FIFO read by a log
+ * shipper, /dev/stdout) cannot be synced and says so with EINVAL: nothing is
+ * lost by skipping it, everything was written. In --ack fsync such a log
+ * fails at the first batch instead, as it must.
+ */
+function syncAtClose(fd: number): void {
+  try {
+    fs.fsyncSync(fd);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+  }
 }
 
 function handleControl(): void {
@@ -123,7 +152,7 @@ for (;;) {
 writeBatch();
 try {
   boom.flushSync();
-  fs.fsyncSync(fdOf(boom));
+  syncAtClose(fdOf(boom));
   boom.end();
 } catch (err) {
   fail(err);
