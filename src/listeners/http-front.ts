@@ -212,6 +212,8 @@ export class HttpFront {
     });
     req.on('end', () => {
       if (refused) return;
+      // The drain may have begun while the body arrived: it is not accepted.
+      if (this.#host.draining) return this.#refuse(res, 503, 'ERR draining, request not accepted\n');
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       client.sink.expect(res);
       client.conn.receivedAt = performance.now();
