@@ -23,6 +23,15 @@ export interface MetricsSource {
   readonly workers: number;
 }
 
+/**
+ * monitorEventLoopDelay samples with a timer of this period, which runs even
+ * when the server is idle. prom-client's default, 10 ms, costs 0.47% of a
+ * core on an idle process here (measured: 47 ms of CPU in 10 s); 20 ms costs
+ * 0.27%, 50 ms 0.11%. A stall shorter than the period can be missed, so
+ * 20 ms: it sees every stall of 20 ms or more at half the idle cost.
+ */
+const LOOP_DELAY_RESOLUTION_MS = 20;
+
 type Labels = Record<string, string | number>;
 interface Sample { readonly labels: Labels; readonly value: number; readonly metricName?: string }
 type Kind = 'counter' | 'gauge' | 'histogram';
@@ -71,7 +80,7 @@ export class Metrics {
   constructor(source: MetricsSource) {
     this.#source = source;
     this.#lastBusy = new Array<number>(source.workers).fill(0);
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LOOP_DELAY_RESOLUTION_MS });
     this.#defineRequests();
     this.#defineJobRing();
     this.#defineWorkers();
