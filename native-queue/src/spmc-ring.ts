@@ -192,6 +192,9 @@ export class SpmcRing extends RingCore {
    * Use max = 1 in worker pools, so a slow job does not hold queued ones.
    */
   drain(visit: RecordVisitor, max = 1): number {
+    // With max < 1 the walk below takes nothing, and on a non-empty ring the
+    // "stale header" retry would then spin forever.
+    if (!(max >= 1)) return 0;
     const i32 = this.i32;
     const mask = this.mask;
     for (;;) {

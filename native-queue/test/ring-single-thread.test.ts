@@ -31,6 +31,15 @@ for (const [kind, make] of KINDS) {
     assert.equal(ring.stats().consumer.emptyPolls, 1);
   });
 
+  test(`${kind}: drain with max 0 takes nothing and returns at once, even with records waiting`, () => {
+    const ring = make(256);
+    assert.equal(ring.tryPush(bytes(3, 9)), true);
+    let visits = 0;
+    assert.equal(ring.drain(() => { visits += 1; }, 0), 0);
+    assert.equal(visits, 0);
+    assert.deepEqual(popAll(ring).map((b) => b.length), [3]);
+  });
+
   test(`${kind}: records come out in order with their exact bytes`, () => {
     const ring = make(1024);
     for (let i = 1; i <= 5; i++) assert.equal(ring.tryPush(bytes(i * 7, i)), true);
