@@ -74,9 +74,19 @@ export class Server implements ConnectionHost, HttpFrontHost {
     this.#config = config;
     this.#log = log;
     this.maxInflight = config.maxInflight;
-    this.#jobs = SpmcRing.create({ capacity: config.jobRingBytes }, { producerSlot: 0 });
+    // A job record is its header, the client address and the whole frame: a
+    // frame of --max-frame bytes must fit (the ring's default 64 KiB would
+    // make tryClaim throw on the main thread).
+    this.#jobs = SpmcRing.create({ capacity: config.jobRingBytes, maxPayload: JOB_HEADER_BYTES + MAX_IP_BYTES + config.maxFrame },
+      { producerSlot: 0 });
     this.#jobView = ringView(this.#jobs.data);
-    this.#completions = MpscRing.create({ capacity: COMPLETION_RING_BYTES }, { consumerSlot: 0 });
+    // An answer can be as long as a frame (the echo job): a completion record
+    // must hold one, and the ring two (config keeps --max-frame under half
+    // the job ring).
+    this.#completions = MpscRing.create({
+      capacity: Math.max(COMPLETION_RING_BYTES, config.jobRingBytes),
+      maxPayload: COMPLETION_HEADER_BYTES + config.maxFrame + 1,
+    }, { consumerSlot: 0 });
     this.#logRing = MpscRing.create({ capacity: LOG_RING_BYTES, maxPayload: LOG_MAX_RECORD },
       { producerSlot: 31, consumerSlot: 31 });
     this.#workerState = new SharedArrayBuffer(config.workers * WORKER_STATE_STRIDE * 4);

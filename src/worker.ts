@@ -8,7 +8,7 @@
 import { workerData } from 'node:worker_threads';
 import { MpscRing, SpmcRing, copyBytes } from 'native-queue';
 import { type JobOutcome, errorAnswer, runJob } from './job/jobs.js';
-import { formatLogRecord } from './log-format/log-fields.js';
+import { type LogFields, formatLogRecord } from './log-format/log-fields.js';
 import { observe } from './metrics/shared-histogram.js';
 import { W_BUSY_SECONDS, W_ERRORS, W_JOBS, W_QUEUE_WAIT, counterBlock } from './metrics/thread-counters.js';
 import {
@@ -49,6 +49,26 @@ function run(message: Uint8Array): JobOutcome {
   return runJob(init.job, message, init.jobWork);
 }
 
+/**
+ * The log record, always whole: escaping can make a record several times
+ * longer than its message (`\x01` is 4 bytes in the seed format, `\u0001` 6
+ * in jsonl), so with --max-frame above ~170 KB it could exceed one log-ring
+ * record, and a record cut to fit would lose its newline and swallow the next
+ * one. Such a message is clipped in the log, and the record says so.
+ */
+function recordLine(fields: LogFields): string {
+  const line = formatLogRecord(init.logFormat, fields);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: the usual record needs no byteLength.
+  if (line.length * 3 <= log.maxPayload || Buffer.byteLength(line) <= log.maxPayload) return line;
+  const message = fields.outcome.message;
+  // No UTF-16 unit escapes to more than 8 bytes (`\u{2028}`); 4 KiB covers the other fields.
+  let keep = Math.floor((log.maxPayload - 4096) / 8);
+  const last = message.charCodeAt(keep - 1);
+  if (last >= 0xd800 && last <= 0xdbff) keep--; // never split a surrogate pair
+  const clipped = `${message.slice(0, keep)}… [${message.length - keep} more characters not logged]`;
+  return formatLogRecord(init.logFormat, { ...fields, outcome: { ...fields.outcome, message: clipped } });
+}
+
 /** Claims room in an MPSC ring, sleeping while it is full; -1 once it is closed. */
 function claim(ring: MpscRing, bytes: number): number {
   for (;;) {
@@ -84,7 +104,7 @@ for (;;) {
   const now = preciseNow();
   counters[W_BUSY_SECONDS]! += (now - takenAt) / 1000;
 
-  const line = formatLogRecord(init.logFormat, {
+  const line = recordLine({
     timeMs: now,
     ip: job.ip,
     port: job.port,
@@ -93,7 +113,7 @@ for (;;) {
     latencyUs: Math.max(0, Math.round((now - job.enqueuedAt) * 1000)),
     worker: init.index,
   });
-  const lineBytes = Math.min(Buffer.byteLength(line), log.maxPayload);
+  const lineBytes = Buffer.byteLength(line);
   if (!outcome.ok) status |= STATUS_ERROR;
   let ticket = 0;
   const logAt = claim(log, lineBytes);

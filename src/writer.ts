@@ -35,6 +35,32 @@ function tell(message: FromWriter): void {
   port.postMessage(message);
 }
 
+/**
+ * A crash in the middle of a write (kill -9 during a multi-page write, power
+ * loss) can leave the log's last line cut short. Appending straight after it
+ * would glue the first new record to the fragment, and a reader of lines
+ * would see one malformed line instead of that record: end the torn line
+ * first. Only a regular file can be torn; a FIFO or a device is left alone.
+ */
+function terminateTornLine(file: string): void {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (stat === undefined || !stat.isFile() || stat.size === 0) return;
+  const fd = fs.openSync(file, 'a+');
+  try {
+    const last = Buffer.alloc(1);
+    fs.readSync(fd, last, 0, 1, stat.size - 1);
+    if (last[0] !== 0x0a) fs.writeSync(fd, '\n');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+try {
+  terminateTornLine(init.logFile);
+} catch (err) {
+  fail(err);
+}
+
 let failure: Error | null = null;
 const boom = new SonicBoom({ dest: init.logFile, sync: true, append: true, mkdir: true, contentMode: 'buffer' });
 // In sync mode sonic-boom reports a failed write as an 'error' event.
@@ -77,7 +103,9 @@ function publishWatermark(written: number, durable: number): void {
 }
 
 function fail(err: unknown): never {
-  const reason = err instanceof Error ? `${(err as NodeJS.ErrnoException).code ?? err.name}: ${err.message}` : String(err);
+  // Node's fs errors already start with their code ("EFBIG: file too large, write").
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code ?? err.name : '';
+  const reason = !(err instanceof Error) ? String(err) : err.message.startsWith(`${code}:`) ? err.message : `${code}: ${err.message}`;
   tell({ type: 'failed', reason });
   // Stop consuming: nothing after this point may be acknowledged.
   process.exit(1);
