@@ -1,0 +1,239 @@
+/**
+ * The hostile clients of hostile-input.ts, in a process of their own so that
+ * their work does not run on the well-behaved client's event loop. Started
+ * with an IPC channel: it opens everything, says {type:'ready'}, keeps
+ * attacking until {type:'stop'}, then answers {type:'stats'} and exits.
+ *
+ * Every attack targets 127.0.0.1 only, and is bounded (connection counts,
+ * rates) so that it is hostile input, not a CPU flood of two shared cores.
+ */
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { expectedAnswer } from '../helpers/clients.js';
+
+export const ATTACKS = ['random-bytes', 'oversize', 'truncated', 'invalid-utf8', 'slow-senders', 'flood', 'half-open', 'never-reads'] as const;
+export type Attack = (typeof ATTACKS)[number];
+
+export interface HostileOptions {
+  readonly attacks: readonly Attack[];
+  readonly ports: Readonly<Record<string, number>>;
+  readonly maxFrame: number;
+  /** Connections that each send one byte per second. */
+  readonly slowSenders: number;
+  /** Connections opened at once, twice a second, past --max-connections. */
+  readonly floodSize: number;
+  /** Connections holding a truncated frame (each of line, binary; plus silent seed ones). */
+  readonly truncated: number;
+  /** Half-closed connections opened per second. */
+  readonly halfOpenPerSecond: number;
+  /** Connections that pipeline and never read. */
+  readonly neverReaders: number;
+}
+
+export type HostileMessage =
+  | { readonly type: 'ready'; readonly openConnections: number }
+  | { readonly type: 'stats'; readonly stats: Record<string, number> };
+
+const HOST = '127.0.0.1';
+const stats: Record<string, number> = {};
+const count = (key: string, n = 1): void => { stats[key] = (stats[key] ?? 0) + n; };
+let stopping = false;
+const sockets = new Set<net.Socket>();
+const timers: NodeJS.Timeout[] = [];
+
+function connect(port: number, onConnect?: (s: net.Socket) => void, allowHalfOpen = false): net.Socket {
+  const s = net.createConnection({ host: HOST, port, allowHalfOpen });
+  sockets.add(s);
+  s.on('close', () => sockets.delete(s));
+  s.on('error', (err: NodeJS.ErrnoException) => count(`socket error ${err.code ?? err.message}`));
+  if (onConnect !== undefined) s.once('connect', () => onConnect(s));
+  return s;
+}
+
+/** Runs `open` now and again `delayMs` after each of its sockets closes, until stopping. */
+function reconnecting(delayMs: number, open: () => net.Socket): void {
+  const again = (): void => {
+    if (stopping) return;
+    open().once('close', () => { if (!stopping) timers.push(setTimeout(again, delayMs)); });
+  };
+  again();
+}
+
+/** Random bytes at a bounded rate to every listener; reconnect when closed. */
+function randomBytesAttack(o: HostileOptions): void {
+  for (const name of ['seed', 'line', 'binary', 'http']) {
+    for (let i = 0; i < 2; i++) {
+      reconnecting(50, () => connect(o.ports[name]!, (s) => {
+        const tick = setInterval(() => {
+          if (s.destroyed || s.writableEnded) { clearInterval(tick); return; }
+          s.write(randomBytes(512));
+          count('random bytes sent', 512);
+        }, 20);
+        timers.push(tick);
+        s.on('data', () => count('random: answers read'));
+        s.on('close', () => { clearInterval(tick); count(`random ${name}: closed by server`); });
+      }));
+    }
+  }
+}
+
+/** Frames over --max-frame on every framing; each should get a clear refusal and a close. */
+function oversizeAttack(o: HostileOptions): void {
+  const answers = (name: string, s: net.Socket): void => {
+    let got = '';
+    s.on('data', (c: Buffer) => { got += c.toString('latin1'); });
+    s.on('close', () => count(`oversize ${name}: ${/ERR (frame too large|negative frame length)|HTTP\/1\.1 413/u.test(got) ? 'refused clearly'
+      : /ERR too many connections|HTTP\/1\.1 503/u.test(got) ? 'turned away (too many connections)' : `OTHER (${got.slice(0, 40)})`}`));
+  };
+  reconnecting(100, () => connect(o.ports['line']!, (s) => { answers('line', s); s.write(Buffer.alloc(o.maxFrame + 1000, 0x78)); }));
+  reconnecting(100, () => connect(o.ports['binary']!, (s) => { answers('binary', s); s.write(Buffer.from([0xff, 0xff, 0x41])); }));
+  reconnecting(100, () => connect(o.ports['http']!, (s) => {
+    answers('http', s);
+    s.write(`POST /jobs HTTP/1.1\r\nHost: x\r\nContent-Length: ${o.maxFrame + 1}\r\n\r\n`);
+  }));
+}
+
+/** Frames that never complete: a prefix announcing more than is sent, a line with no end, a seed connection that says nothing. */
+function truncatedAttack(o: HostileOptions): void {
+  for (let i = 0; i < o.truncated; i++) {
+    connect(o.ports['binary']!, (s) => { const b = Buffer.alloc(1002, 0x61); b.writeInt16BE(30000); s.write(b); });
+    connect(o.ports['line']!, (s) => s.write(Buffer.alloc(1000, 0x62)));
+    connect(o.ports['seed']!).on('close', () => count('silent seed: closed by server'));
+  }
+}
+
+/** Pipelined invalid UTF-8, read and checked: every answer must be ERR invalid UTF-8. */
+function invalidUtf8Attack(o: HostileOptions): void {
+  const bad = [Buffer.from([0x61, 0xff, 0x62]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0x61, 0xc3])];
+  const batch = Buffer.concat(bad.flatMap((b) => [b, Buffer.from('\n')]));
+  reconnecting(100, () => connect(o.ports['line']!, (s) => {
+    let carry = '';
+    s.on('data', (c: Buffer) => {
+      const lines = (carry + c.toString('utf8')).split('\n');
+      carry = lines.pop()!;
+      for (const l of lines) count(l === 'ERR invalid UTF-8' ? 'invalid UTF-8: answered ERR invalid UTF-8' : 'invalid UTF-8: OTHER ANSWER');
+    });
+    const tick = setInterval(() => { if (!s.destroyed) s.write(batch); }, 20);
+    timers.push(tick);
+    s.on('close', () => clearInterval(tick));
+  }));
+}
+
+/** Connections sending one byte a second; their messages, once complete, must be answered right. */
+function slowSendersAttack(o: HostileOptions, opened: () => void): void {
+  if (o.slowSenders === 0) { opened(); return; }
+  const slow: { s: net.Socket; message: Buffer; at: number; carry: string; pending: string[] }[] = [];
+  let connected = 0;
+  for (let i = 0; i < o.slowSenders; i++) {
+    const text = 'z'.repeat(1 + (i % 3)); // a message every 2 to 4 seconds
+    const entry = { s: connect(o.ports['line']!, () => { if (++connected === o.slowSenders) opened(); }), message: Buffer.from(`${text}\n`), at: 0, carry: '', pending: [] as string[] };
+    entry.s.on('data', (c: Buffer) => {
+      const lines = (entry.carry + c.toString('utf8')).split('\n');
+      entry.carry = lines.pop()!;
+      for (const l of lines) count(`${l}\n` === entry.pending.shift() ? 'slow sender: right answer' : 'slow sender: WRONG ANSWER');
+    });
+    entry.s.on('close', () => { if (!stopping) count('slow sender: CLOSED BY SERVER'); });
+    slow.push(entry);
+  }
+  // One byte per sender per second, spread over the second in 10 ms ticks.
+  let next = 0;
+  const perTick = Math.max(1, Math.ceil(o.slowSenders / 100));
+  timers.push(setInterval(() => {
+    for (let k = 0; k < perTick && slow.length > 0; k++, next = (next + 1) % slow.length) {
+      const e = slow[next]!;
+      if (e.s.destroyed || e.s.connecting) continue;
+      const byte = e.message[e.at]!;
+      e.s.write(Buffer.from([byte]));
+      count('slow sender: bytes sent');
+      if (byte === 0x0a) e.pending.push(expectedAnswer(e.message.subarray(0, -1).toString('utf8')));
+      e.at = (e.at + 1) % e.message.length;
+    }
+  }, 10));
+}
+
+/**
+ * Twice a second, floodSize connections at once, each kept open and silent:
+ * within seconds they fill --max-connections, and every one past it must be
+ * told so and closed.
+ */
+function floodAttack(o: HostileOptions): void {
+  timers.push(setInterval(() => {
+    for (let i = 0; i < o.floodSize; i++) {
+      let got = '';
+      const s = connect(o.ports['line']!);
+      s.on('data', (c: Buffer) => { got += c.toString('utf8'); });
+      s.on('close', () => {
+        if (got === 'ERR too many connections\n') count('flood: ERR too many connections');
+        else if (got !== '' || !stopping) count(`flood: OTHER (${JSON.stringify(got.slice(0, 40))})`);
+      });
+      s.once('connect', () => count('flood: connected'));
+    }
+  }, 500));
+}
+
+/** Half-open: send a request, then half-close and wait for the server to answer and close. */
+function halfOpenAttack(o: HostileOptions): void {
+  timers.push(setInterval(() => {
+    for (let i = 0; i < o.halfOpenPerSecond; i++) {
+      let got = '';
+      const withRequest = i % 2 === 0;
+      const s = connect(o.ports['line']!, (sock) => { if (withRequest) sock.write('abc1a\n'); sock.end(); }, true);
+      s.on('data', (c: Buffer) => { got += c.toString('utf8'); });
+      s.on('end', () => count(`half-open ${withRequest ? 'with a request' : 'empty'}: ${got === (withRequest ? '2 sí\n' : '') ? 'answered and closed by server'
+        : got === 'ERR too many connections\n' ? 'turned away (too many connections)' : `OTHER (${JSON.stringify(got.slice(0, 40))})`}`));
+    }
+  }, 1000));
+}
+
+/** Pipelines forever and never reads. */
+function neverReadsAttack(o: HostileOptions): void {
+  const chunk = Buffer.from(Array.from({ length: 2000 }, (_, i) => `never-read-${i}a\n`).join(''));
+  for (let i = 0; i < o.neverReaders; i++) {
+    connect(o.ports['line']!, (s) => {
+      s.pause();
+      const pump = (): void => {
+        while (!stopping && !s.destroyed && s.write(chunk)) count('never-reads: bytes written', chunk.length);
+      };
+      s.on('drain', () => { count('never-reads: bytes written', chunk.length); pump(); });
+      pump();
+    });
+  }
+}
+
+const LAUNCH: Record<Exclude<Attack, 'slow-senders'>, (o: HostileOptions) => void> = {
+  'random-bytes': randomBytesAttack,
+  oversize: oversizeAttack,
+  truncated: truncatedAttack,
+  'invalid-utf8': invalidUtf8Attack,
+  flood: floodAttack,
+  'half-open': halfOpenAttack,
+  'never-reads': neverReadsAttack,
+};
+
+/** The slow senders first (they take a while to connect), then the rest at once. */
+function start(o: HostileOptions): void {
+  const rest = (): void => {
+    for (const a of o.attacks) if (a !== 'slow-senders') LAUNCH[a](o);
+    process.send!({ type: 'ready', openConnections: sockets.size } satisfies HostileMessage);
+  };
+  if (o.attacks.includes('slow-senders')) slowSendersAttack(o, rest);
+  else rest();
+}
+
+process.on('message', (m: { type: 'start'; options: HostileOptions } | { type: 'stop' }) => {
+  switch (m.type) {
+    case 'start': start(m.options); break;
+    case 'stop': {
+      stopping = true;
+      for (const t of timers) clearTimeout(t);
+      stats['open connections at stop'] = sockets.size;
+      for (const s of sockets) s.destroy();
+      process.send!({ type: 'stats', stats } satisfies HostileMessage, () => process.disconnect());
+      break;
+    }
+    default: {
+      const never: never = m;
+      throw new Error(`this should not happen: ${JSON.stringify(never)}`);
+    }
+  }
+});
