@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { RING_IMPLEMENTATIONS, type RingImplementation, nativeQueueStatus } from 'native-queue';
 import { JOB_NAMES, type JobName } from './job/jobs.js';
 import type { LogFormat } from './log-format/log-fields.js';
 
@@ -27,6 +28,8 @@ export interface Config {
   readonly seedTimeoutMs: number;
   readonly drainTimeoutMs: number;
   readonly jobRingBytes: number;
+  /** Which language runs the rings in the workers and the writer: JavaScript, or the C++ addon. */
+  readonly queue: RingImplementation;
   readonly allowFaultInjection: boolean;
 }
 
@@ -57,6 +60,7 @@ const OPTIONS: readonly Option[] = [
   { flag: 'seed-timeout-ms', value: '5000', help: 'seed: close without answer if no data arrives in this time' },
   { flag: 'drain-timeout-ms', value: '30000', help: 'on SIGTERM, give up draining after this long (exit 1)' },
   { flag: 'job-ring-bytes', value: '1048576', help: 'job ring capacity (a power of two)' },
+  { flag: 'queue', value: 'js', help: 'rings in the workers and the writer: js, or native (the C++ addon: npm run build:native)' },
   { flag: 'allow-fault-injection', value: 'false', boolean: true, help: 'test only: messages __crash__ and __throw__ kill or fail a worker' },
 ];
 
@@ -89,6 +93,15 @@ function int(name: string, raw: string, min: number, max = Number.MAX_SAFE_INTEG
 function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`--${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+/** --queue native needs the optional C++ addon: refuse at start, saying why, not when a worker starts. */
+function queue(raw: string): RingImplementation {
+  const choice = oneOf('queue', raw, RING_IMPLEMENTATIONS);
+  if (choice === 'js') return choice; // the addon is not even loaded
+  const status = nativeQueueStatus();
+  if (!status.available) throw new ConfigError(`--queue native: native queue unavailable: ${status.reason}`);
+  return choice;
 }
 
 /** Flags win over environment variables, which win over defaults. */
@@ -136,6 +149,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     seedTimeoutMs: int('seed-timeout-ms', get('seed-timeout-ms'), 1),
     drainTimeoutMs: int('drain-timeout-ms', get('drain-timeout-ms'), 1),
     jobRingBytes,
+    queue: queue(get('queue')),
     allowFaultInjection: get('allow-fault-injection') === 'true',
   };
 }

@@ -347,6 +347,7 @@ export class Server implements ConnectionHost, HttpFrontHost {
       jobWork: this.#config.jobWork,
       logFormat: this.#config.logFormat,
       allowFaultInjection: this.#config.allowFaultInjection,
+      queue: this.#config.queue,
     };
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init, name: `worker-${index}` });
     this.#workers[index] = worker;
@@ -405,6 +406,7 @@ export class Server implements ConnectionHost, HttpFrontHost {
       counterBlock: this.#config.workers,
       logFile: this.#config.logFile,
       ack: this.#config.ack,
+      queue: this.#config.queue,
     };
     const writer = new Worker(new URL('./writer.js', import.meta.url), { workerData: init, name: 'writer' });
     this.#writer = writer;

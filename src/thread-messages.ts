@@ -6,6 +6,7 @@
 import type { AckMode } from './config.js';
 import type { JobName } from './job/jobs.js';
 import type { LogFormat } from './log-format/log-fields.js';
+import type { RingImplementation } from 'native-queue';
 
 export interface WorkerInit {
   readonly index: number;
@@ -19,6 +20,8 @@ export interface WorkerInit {
   readonly jobWork: number;
   readonly logFormat: LogFormat;
   readonly allowFaultInjection: boolean;
+  /** Which language runs the rings in this thread (--queue). */
+  readonly queue: RingImplementation;
 }
 
 export interface WriterInit {
@@ -31,6 +34,8 @@ export interface WriterInit {
   readonly counterBlock: number;
   readonly logFile: string;
   readonly ack: AckMode;
+  /** Which language runs the rings in this thread (--queue). */
+  readonly queue: RingImplementation;
 }
 
 /** main → writer; delivered with a zero-length nudge record in the log ring. */

@@ -6,7 +6,7 @@
  * compares with the writer's watermark before acknowledging.
  */
 import { workerData } from 'node:worker_threads';
-import { MpscRing, SpmcRing, copyBytes } from 'native-queue';
+import { type MpscRingHandle, attachMpscRing, attachSpmcRing, copyBytes } from 'native-queue';
 import { type JobOutcome, errorAnswer, runJob } from './job/jobs.js';
 import { type LogFields, formatLogRecord } from './log-format/log-fields.js';
 import { observe } from './metrics/shared-histogram.js';
@@ -20,9 +20,9 @@ import { WORKER_STATE_STRIDE, WS_BUSY, WS_CONN_ID, WS_SEQ, type WorkerInit } fro
 const init = workerData as WorkerInit;
 // Consumers spin briefly before sleeping: under load the next job is usually
 // microseconds away, and a futex round trip costs more than that.
-const jobs = SpmcRing.attach(init.jobRing, { consumerSlot: init.index, spin: 200 });
-const completions = MpscRing.attach(init.completionRing, { producerSlot: init.index });
-const log = MpscRing.attach(init.logRing, { producerSlot: init.index });
+const jobs = attachSpmcRing(init.queue, init.jobRing, { consumerSlot: init.index, spin: 200 });
+const completions = attachMpscRing(init.queue, init.completionRing, { producerSlot: init.index });
+const log = attachMpscRing(init.queue, init.logRing, { producerSlot: init.index });
 const state = new Int32Array(init.workerState, init.index * WORKER_STATE_STRIDE * 4, WORKER_STATE_STRIDE);
 const counters = counterBlock(init.threadCounters, init.index);
 
@@ -70,7 +70,7 @@ function recordLine(fields: LogFields): string {
 }
 
 /** Claims room in an MPSC ring, sleeping while it is full; -1 once it is closed. */
-function claim(ring: MpscRing, bytes: number): number {
+function claim(ring: MpscRingHandle, bytes: number): number {
   for (;;) {
     const at = ring.tryClaim(bytes);
     if (at >= 0 || ring.closed) return at;

@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { MpscRing } from 'native-queue';
+import { attachMpscRing } from 'native-queue';
 import { createRequire } from 'node:module';
 import type { SonicBoom as SonicBoomClass } from 'sonic-boom';
 import { observe } from './metrics/shared-histogram.js';
@@ -25,8 +25,8 @@ const SonicBoom = createRequire(import.meta.url)('sonic-boom') as typeof SonicBo
 
 const init = workerData as WriterInit;
 const port = parentPort!;
-const log = MpscRing.attach(init.logRing, { consumerSlot: 0, spin: 0 });
-const completions = MpscRing.attach(init.completionRing, { producerSlot: init.completionSlot });
+const log = attachMpscRing(init.queue, init.logRing, { consumerSlot: 0, spin: 0 });
+const completions = attachMpscRing(init.queue, init.completionRing, { producerSlot: init.completionSlot });
 const completionView = ringView(completions.data);
 const logBytes = Buffer.from(log.data.buffer, log.data.byteOffset, log.data.byteLength);
 const counters = counterBlock(init.threadCounters, init.counterBlock);

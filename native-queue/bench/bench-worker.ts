@@ -4,7 +4,11 @@
  * thread only orchestrates, so it never competes for a core during a run.
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { MpscRing, type RecordVisitor, SpmcRing, type WaitResult } from '../src/index.js';
+import {
+  MpscRing, type RecordVisitor, SpmcRing, type SpmcRingHandle, type WaitResult, attachMpscRing, attachSpmcRing,
+} from '../src/index.js';
+import { KIND_MPSC, KIND_SPMC } from '../src/layout.js';
+import { nativeAddon } from '../src/native/native-addon.js';
 import { acknowledge, awaitCredit, awaitStart, finishProducer } from './control.js';
 import type { ConsumerReport, FromWorker, ProducerReport, Role, RunSpec, ToWorker, WorkerSetup } from './messages.js';
 import { PRODUCER_WORD, SEQ_WORD, Tally, makeRecord, readInt32 } from './record-format.js';
@@ -72,7 +76,7 @@ function produceToRing(ring: ProducerSide, spec: RunSpec): ProducerReport {
  * publish before it waits for space, or the consumer would sleep on records
  * it cannot see while the producer sleeps on space only they can free.
  */
-function produceToSpmcBatched(ring: SpmcRing, spec: RunSpec): ProducerReport {
+function produceToSpmcBatched(ring: SpmcRingHandle, spec: RunSpec): ProducerReport {
   const control = new Int32Array(spec.control);
   const { bytes, words } = makeRecord(spec.payload, spec.producerId);
   const n = spec.recordsPerProducer;
@@ -123,6 +127,33 @@ function consumeFromRing(ring: ConsumerSide, spec: RunSpec, batch: number): Cons
     if (ring.waitForData() === 'closed') break;
   }
   return tally.report(now());
+}
+
+// ── the same loops in C++ (the *-cpp-loop rows) ────────────────────────────
+// The timed loop is one call into native/src/bench-loops.cpp: the ring
+// protocol and the per-record work run without crossing Node-API per record.
+
+function produceInCpp(spec: RunSpec, kind: number): ProducerReport {
+  const control = new Int32Array(spec.control);
+  const words = new Int32Array(expectRing(spec));
+  const loops = nativeAddon().benchLoops;
+  send({ kind: 'ready' });
+  awaitStart(control);
+  const startNs = now();
+  loops.produce(words, kind, spec.producerId, spec.recordsPerProducer, spec.payload);
+  const endNs = now();
+  if (finishProducer(control)) {
+    (kind === KIND_SPMC ? attachSpmcRing('native', expectRing(spec)) : attachMpscRing('native', expectRing(spec))).close();
+  }
+  return { records: spec.recordsPerProducer, startNs, endNs };
+}
+
+function consumeInCpp(spec: RunSpec, kind: number): ConsumerReport {
+  const words = new Int32Array(expectRing(spec));
+  const loops = nativeAddon().benchLoops;
+  send({ kind: 'ready' });
+  const tally = loops.consume(words, kind, spec.producers, spec.payload, -1); // -1: a fresh stats slot
+  return { ...tally, endNs: now() };
 }
 
 // ── postMessage roles (the baseline) ────────────────────────────────────────
@@ -217,21 +248,25 @@ function expectPort(spec: RunSpec): MessagePort {
 }
 
 function run(spec: RunSpec): void {
+  if (spec.loop === 'cpp') {
+    runInCpp(spec);
+    return;
+  }
   switch (role) {
     case 'spmc-producer': {
-      const ring = SpmcRing.attach(expectRing(spec));
+      const ring = attachSpmcRing(spec.impl, expectRing(spec));
       const report = spec.publishEvery > 1 ? produceToSpmcBatched(ring, spec) : produceToRing(ring, spec);
       send({ kind: 'produced', report });
       return;
     }
     case 'mpsc-producer':
-      send({ kind: 'produced', report: produceToRing(MpscRing.attach(expectRing(spec)), spec) });
+      send({ kind: 'produced', report: produceToRing(attachMpscRing(spec.impl, expectRing(spec)), spec) });
       return;
     case 'spmc-consumer':
-      send({ kind: 'consumed', report: consumeFromRing(SpmcRing.attach(expectRing(spec)), spec, SPMC_BATCH) });
+      send({ kind: 'consumed', report: consumeFromRing(attachSpmcRing(spec.impl, expectRing(spec)), spec, SPMC_BATCH) });
       return;
     case 'mpsc-consumer':
-      send({ kind: 'consumed', report: consumeFromRing(MpscRing.attach(expectRing(spec)), spec, Infinity) });
+      send({ kind: 'consumed', report: consumeFromRing(attachMpscRing(spec.impl, expectRing(spec)), spec, Infinity) });
       return;
     case 'port-producer':
       send({ kind: 'produced', report: produceToPort(expectPort(spec), spec) });
@@ -242,6 +277,32 @@ function run(spec: RunSpec): void {
     case 'ring-echo':
     case 'port-echo':
       throw new Error(`${role} does not take 'run' messages`);
+    default: {
+      const never: never = role;
+      throw new Error(`this should not happen: role ${String(never)}`);
+    }
+  }
+}
+
+function runInCpp(spec: RunSpec): void {
+  switch (role) {
+    case 'spmc-producer':
+      send({ kind: 'produced', report: produceInCpp(spec, KIND_SPMC) });
+      return;
+    case 'mpsc-producer':
+      send({ kind: 'produced', report: produceInCpp(spec, KIND_MPSC) });
+      return;
+    case 'spmc-consumer':
+      send({ kind: 'consumed', report: consumeInCpp(spec, KIND_SPMC) });
+      return;
+    case 'mpsc-consumer':
+      send({ kind: 'consumed', report: consumeInCpp(spec, KIND_MPSC) });
+      return;
+    case 'port-producer':
+    case 'port-consumer':
+    case 'ring-echo':
+    case 'port-echo':
+      throw new Error(`${role} has no C++ loop`);
     default: {
       const never: never = role;
       throw new Error(`this should not happen: role ${String(never)}`);

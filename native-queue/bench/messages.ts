@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { RingImplementation } from '../src/index.js';
 
 /**
  * The closed set of messages between the benchmark driver (main thread) and
@@ -21,6 +22,10 @@ export interface RunSpec {
   readonly control: SharedArrayBuffer;
   /** The ring under test (ring roles), else null. */
   readonly ring: SharedArrayBuffer | null;
+  /** Ring roles: which language runs the ring's algorithm (JavaScript, or the C++ addon). */
+  readonly impl: RingImplementation;
+  /** Ring roles: the timed loop in JavaScript (calling the ring per record), or in C++ (bench-loops.cpp). */
+  readonly loop: 'js' | 'cpp';
   /** One end of a fresh MessageChannel (port roles, transferred), else null. */
   readonly port: MessagePort | null;
   /** 0-based; written into every record so consumers can check per-producer order. */

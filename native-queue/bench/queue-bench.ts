@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { MessageChannel } from 'node:worker_threads';
-import { MpscRing, type RingStats, SpmcRing, recordSize } from '../src/index.js';
+import { MpscRing, type RingImplementation, type RingStats, SpmcRing, nativeQueueStatus, recordSize } from '../src/index.js';
 import { createControl, signalStart } from './control.js';
 import { type CounterCost, measureCounterCost } from './counter-cost.js';
 import type { Role, RunSpec } from './messages.js';
@@ -31,7 +31,8 @@ const MAX_RECORDS = 200_000_000;
 
 // ── cases ───────────────────────────────────────────────────────────────────
 
-type CaseName = '1p1c' | '1p2c' | '2p1c' | 'pm-copy' | 'pm-transfer' | '1p1c-pub32';
+type CaseName = '1p1c' | '1p2c' | '2p1c' | 'pm-copy' | 'pm-transfer' | '1p1c-pub32'
+  | '1p1c-cpp' | '1p2c-cpp' | '2p1c-cpp' | '1p1c-cpp-loop' | '1p2c-cpp-loop' | '2p1c-cpp-loop';
 
 interface CaseDef {
   readonly name: CaseName;
@@ -42,16 +43,31 @@ interface CaseDef {
   readonly transfer: boolean;
   /** SPMC producer: publish() every this many records (1 = tryPush, publish each). */
   readonly publishEvery: number;
+  /** Ring cases: which language runs the ring in every thread (the C++ rows need the addon). */
+  readonly impl: RingImplementation;
+  /** Ring cases: the timed loop in JavaScript, or in C++ (native/src/bench-loops.cpp). */
+  readonly loop: 'js' | 'cpp';
+  /** C++ rows: the JavaScript case with the same workload, for the "x JS" column. */
+  readonly twinOf?: CaseName;
 }
 
 const CASES: readonly CaseDef[] = [
-  { name: '1p1c', label: 'SpmcRing 1 producer -> 1 consumer', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 1 },
-  { name: '1p2c', label: 'SpmcRing 1 producer -> 2 consumers', carrier: 'spmc', producers: 1, consumers: 2, transfer: false, publishEvery: 1 },
-  { name: '2p1c', label: 'MpscRing 2 producers -> 1 consumer', carrier: 'mpsc', producers: 2, consumers: 1, transfer: false, publishEvery: 1 },
-  { name: 'pm-copy', label: 'postMessage Uint8Array (copy)', carrier: 'port', producers: 1, consumers: 1, transfer: false, publishEvery: 1 },
-  { name: 'pm-transfer', label: 'postMessage ArrayBuffer (transfer)', carrier: 'port', producers: 1, consumers: 1, transfer: true, publishEvery: 1 },
+  { name: '1p1c', label: 'SpmcRing 1 producer -> 1 consumer', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 1, impl: 'js', loop: 'js' },
+  { name: '1p2c', label: 'SpmcRing 1 producer -> 2 consumers', carrier: 'spmc', producers: 1, consumers: 2, transfer: false, publishEvery: 1, impl: 'js', loop: 'js' },
+  { name: '2p1c', label: 'MpscRing 2 producers -> 1 consumer', carrier: 'mpsc', producers: 2, consumers: 1, transfer: false, publishEvery: 1, impl: 'js', loop: 'js' },
+  { name: 'pm-copy', label: 'postMessage Uint8Array (copy)', carrier: 'port', producers: 1, consumers: 1, transfer: false, publishEvery: 1, impl: 'js', loop: 'js' },
+  { name: 'pm-transfer', label: 'postMessage ArrayBuffer (transfer)', carrier: 'port', producers: 1, consumers: 1, transfer: true, publishEvery: 1, impl: 'js', loop: 'js' },
   // Supplementary, not a target: what batching the publish buys (tryClaim/commit(len, false)/publish()).
-  { name: '1p1c-pub32', label: 'SpmcRing 1 -> 1, publish() every 32', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 32 },
+  { name: '1p1c-pub32', label: 'SpmcRing 1 -> 1, publish() every 32', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 32, impl: 'js', loop: 'js' },
+  // The same workloads with the C++ rings (NativeSpmcRing / NativeMpscRing) in
+  // every thread, driven by the same JavaScript loops: only with the addon built.
+  { name: '1p1c-cpp', label: 'C++ NativeSpmcRing 1 producer -> 1 consumer', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 1, impl: 'native', loop: 'js', twinOf: '1p1c' },
+  { name: '1p2c-cpp', label: 'C++ NativeSpmcRing 1 producer -> 2 consumers', carrier: 'spmc', producers: 1, consumers: 2, transfer: false, publishEvery: 1, impl: 'native', loop: 'js', twinOf: '1p2c' },
+  { name: '2p1c-cpp', label: 'C++ NativeMpscRing 2 producers -> 1 consumer', carrier: 'mpsc', producers: 2, consumers: 1, transfer: false, publishEvery: 1, impl: 'native', loop: 'js', twinOf: '2p1c' },
+  // The C++ rings again, with the loops in C++ too: no Node-API call per record.
+  { name: '1p1c-cpp-loop', label: 'C++ loop, C++ SPMC 1 producer -> 1 consumer', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 1, impl: 'native', loop: 'cpp', twinOf: '1p1c' },
+  { name: '1p2c-cpp-loop', label: 'C++ loop, C++ SPMC 1 producer -> 2 consumers', carrier: 'spmc', producers: 1, consumers: 2, transfer: false, publishEvery: 1, impl: 'native', loop: 'cpp', twinOf: '1p2c' },
+  { name: '2p1c-cpp-loop', label: 'C++ loop, C++ MPSC 2 producers -> 1 consumer', carrier: 'mpsc', producers: 2, consumers: 1, transfer: false, publishEvery: 1, impl: 'native', loop: 'cpp', twinOf: '2p1c' },
 ];
 const BASELINE: CaseName = 'pm-copy';
 
@@ -71,6 +87,8 @@ function roles(def: CaseDef): { producer: Role; consumer: Role } {
 
 interface Options {
   readonly json: boolean;
+  /** Whether the C++ rows run, and if not why (the addon is optional). */
+  readonly nativeNote: string;
   readonly quick: boolean;
   readonly cases: readonly CaseDef[];
   /** Seconds each measured run should last (records are calibrated to it). */
@@ -87,18 +105,22 @@ function parseOptions(argv: readonly string[]): Options {
     options: { json: { type: 'boolean' }, quick: { type: 'boolean' }, only: { type: 'string' } },
   });
   const quick = values.quick === true;
-  let cases = CASES;
+  const native = nativeQueueStatus();
+  let cases = native.available ? CASES : CASES.filter((c) => c.impl !== 'native');
   if (values.only !== undefined) {
     const wanted = new Set(values.only.split(',').map((s) => s.trim()));
     for (const name of wanted) {
-      if (!CASES.some((c) => c.name === name)) {
+      const def = CASES.find((c) => c.name === name);
+      if (def === undefined) {
         throw new Error(`--only: unknown case '${name}' (cases: ${CASES.map((c) => c.name).join(', ')})`);
       }
+      if (def.impl === 'native' && !native.available) throw new Error(`--only: case '${name}' needs the C++ addon: ${native.reason}`);
     }
-    cases = CASES.filter((c) => wanted.has(c.name) || c.name === BASELINE);
+    cases = cases.filter((c) => wanted.has(c.name) || c.name === BASELINE);
   }
   return {
     json: values.json === true,
+    nativeNote: native.available ? `C++ rows: the addon at ${native.path}` : `C++ rows: not run, ${native.reason}`,
     quick,
     cases,
     targetSeconds: quick ? 0.25 : 1,
@@ -134,7 +156,7 @@ async function runOnce(
     throw new Error(`${def.name}: a MessageChannel connects exactly one producer and one consumer`);
   }
   const spec = (producerId: number, port: RunSpec['port']): RunSpec => ({
-    control, ring: ring?.buffer ?? null, port, producerId, producers: def.producers,
+    control, ring: ring?.buffer ?? null, impl: def.impl, loop: def.loop, port, producerId, producers: def.producers,
     recordsPerProducer: perProducer, payload, transfer: def.transfer, publishEvery: def.publishEvery,
     window, ackEvery: window >> 2,
   });
@@ -177,6 +199,8 @@ interface CaseResult {
   readonly runsMsgsPerSec: readonly number[];
   /** msgs/s over postMessage (copy) msgs/s for the same payload; null for the baseline itself. */
   ratioVsPostMessage: number | null;
+  /** C++ rows: msgs/s over the JavaScript ring's msgs/s on the same workload; else null. */
+  ratioVsJs: number | null;
   /** Ring counters of the median run (ring cases). */
   readonly ringStats: RingStats | null;
 }
@@ -208,7 +232,7 @@ async function measureCase(def: CaseDef, payload: number, opts: Options): Promis
     return {
       case: def.name, label: def.label, payload, records: median.records, repetitions: runs.length,
       msgsPerSec: median.msgsPerSec, mbPerSec: (median.msgsPerSec * payload) / 1e6, seconds: median.seconds,
-      runsMsgsPerSec: runs.map((r) => r.msgsPerSec), ratioVsPostMessage: null, ringStats: median.ringStats,
+      runsMsgsPerSec: runs.map((r) => r.msgsPerSec), ratioVsPostMessage: null, ratioVsJs: null, ringStats: median.ringStats,
     };
   } catch (e) {
     await Promise.all(all.map((w) => w.terminate()));
@@ -263,6 +287,11 @@ function method(opts: Options): string[] {
     `MB/s = 10^6 payload bytes per second. Ratio = msgs/s over postMessage (copy) msgs/s for the same payload.`,
     `1p1c-pub32 (supplementary, not a target): the 1p1c pipeline with tryClaim() + set() in place + commit(len, false)`,
     `  and publish() every 32 records, to show what batching the publish buys.`,
+    `*-cpp: the same workload and the same JavaScript loops, with NativeSpmcRing / NativeMpscRing handles in every thread:`,
+    `  the ring protocol runs in C++ (native/), each call crosses Node-API; "x JS" = msgs/s over the JavaScript row's.`,
+    `*-cpp-loop: the same rings with the producer and consumer loops in C++ too (native/src/bench-loops.cpp, one call`,
+    `  per run; the same record format and checks): what the algorithm costs without the JavaScript boundary.`,
+    opts.nativeNote,
   ];
 }
 
@@ -302,12 +331,13 @@ function printText(r: Report): void {
   out.push(`load average (1/5/15 min): ${load(m.loadAverageStart)} at start, ${load(m.loadAverageEnd)} at end (incl. this run)` +
     ((m.loadAverageStart[0] ?? 0) > 0.5 ? '  <- other load before the start: figures may be skewed' : ''));
   out.push('', 'method:', ...r.method.map((l) => `  ${l}`), '', 'throughput (median of repetitions):');
-  const rows: string[][] = [['case', 'record', 'msgs/s', 'MB/s', 'x postMessage', 'runs msgs/s (min..max)', 'records/run']];
+  const rows: string[][] = [['case', 'record', 'msgs/s', 'MB/s', 'x postMessage', 'x JS', 'runs msgs/s (min..max)', 'records/run']];
   for (const c of r.cases) {
     const runs = c.runsMsgsPerSec;
     rows.push([
-      `${c.case.padEnd(11)} ${c.label}`, `${c.payload} B`, fmtInt(c.msgsPerSec), fmt1(c.mbPerSec),
+      `${c.case.padEnd(13)} ${c.label}`, `${c.payload} B`, fmtInt(c.msgsPerSec), fmt1(c.mbPerSec),
       c.ratioVsPostMessage === null ? '1 (baseline)' : `${c.ratioVsPostMessage.toFixed(1)}x`,
+      c.ratioVsJs === null ? '' : `${c.ratioVsJs.toFixed(2)}x`,
       `${fmtInt(Math.min(...runs))}..${fmtInt(Math.max(...runs))}`, fmtInt(c.records),
     ]);
   }
@@ -378,6 +408,12 @@ async function main(): Promise<void> {
     const base = cases.find((b) => b.case === BASELINE && b.payload === c.payload);
     if (c.case !== BASELINE && base !== undefined) c.ratioVsPostMessage = c.msgsPerSec / base.msgsPerSec;
     if (c.case !== BASELINE) ratios[`ratio_${c.case.replaceAll('-', '_')}_${c.payload}`] = c.ratioVsPostMessage;
+    const twin = CASES.find((d) => d.name === c.case)?.twinOf;
+    const js = cases.find((b) => b.case === twin && b.payload === c.payload);
+    if (twin !== undefined && js !== undefined) {
+      c.ratioVsJs = c.msgsPerSec / js.msgsPerSec;
+      ratios[`cpp_vs_js_${twin}_${c.payload}`] = c.ratioVsJs;
+    }
   }
 
   progress('round trips...');

@@ -5,3 +5,8 @@ export type { RecordVisitor } from './record-visitor.js';
 export { type RingStats, type SideStats, readStats } from './stats.js';
 export { HEADER_BYTES, DEFAULT_MAX_PAYLOAD, recordSize, bufferBytes } from './layout.js';
 export { copyBytes } from './copy-bytes.js';
+export type { RingHandle, SpmcRingHandle, MpscRingHandle } from './ring-handles.js';
+export { NativeSpmcRing } from './native/native-spmc-ring.js';
+export { NativeMpscRing } from './native/native-mpsc-ring.js';
+export { type NativeQueueStatus, nativeQueueStatus } from './native/native-addon.js';
+export { type RingImplementation, RING_IMPLEMENTATIONS, attachMpscRing, attachSpmcRing } from './ring-choice.js';
