@@ -123,3 +123,22 @@ export function rssBytes(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/u.exec(status)?.[1] ?? 0) * 1024;
 }
+
+/**
+ * CPU seconds the live threads of a process have run, to the nanosecond
+ * (the first field of each /proc/PID/task/TID/schedstat), where
+ * `cpuSecondsOf` counts 10 ms ticks. For idle measurements, whose whole
+ * budget is a few ticks. Threads that exited are not counted: compare two
+ * readings only across a window in which no thread exits.
+ */
+export function threadsCpuSecondsOf(pid: number): number {
+  let ns = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread exited between the listing and the read.
+    }
+  }
+  return ns / 1e9;
+}

@@ -132,3 +132,57 @@ test('fixed-rate mode never sends ahead of its schedule: 300 requests at 3000 re
   // The last of 300 sends is due (300 - 3) / 3000 s after the first.
   assert.ok(r.durationS >= 0.099, `durationS = ${r.durationS}`);
 });
+
+/**
+ * A server that holds its first answer STALL_MS and then answers at once
+ * (every trivial message's answer is "2 sí"). The stall is the stimulus, not
+ * a synchronisation: the assertions below rely only on it lasting about
+ * STALL_MS, never on the order of two events.
+ */
+const STALL_MS = 100;
+async function stallFirstAnswer(protocol: 'seed' | 'line'): Promise<net.Server> {
+  let stalled = false;
+  const answer = (send: () => void): void => {
+    if (stalled) { send(); return; }
+    stalled = true;
+    setTimeout(send, STALL_MS);
+  };
+  const server = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    if (protocol === 'seed') {
+      socket.once('data', () => answer(() => socket.end('2 sí\n')));
+      return;
+    }
+    socket.on('data', (chunk: Buffer) => {
+      let n = 0;
+      for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) n++;
+      answer(() => socket.write('2 sí\n'.repeat(n)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  return server;
+}
+
+for (const protocol of ['line', 'seed'] as const) {
+  test(`fixed-rate ${protocol}: a server stall is charged to every request it held back (coordinated omission corrected)`, async (t) => {
+    const server = await stallFirstAnswer(protocol);
+    t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    // 1000 req/s on ONE connection with ONE request in flight: while the first
+    // answer is held, the requests due at 1, 2, ... 99 ms cannot be sent.
+    const r = await runLoad({
+      host: HOST, port: (server.address() as net.AddressInfo).port, protocol, connections: 1, depth: 1,
+      rate: 1000, requests: 200, messageSet: 'trivial',
+    });
+    assert.equal(r.wrong, 0, JSON.stringify(r.wrongSamples));
+    assert.equal(r.errors, 0, JSON.stringify(r.errorSamples));
+    assert.equal(r.requests, 200);
+    // Request k (due at k ms) is answered after the stall ends, so its
+    // latency from the intended send time is at least (100 - k) ms: the 50
+    // requests due in the first 50 ms (a quarter of them) took >= 50 ms.
+    // Measured from the actual send time only the first request would.
+    assert.ok(r.latencyUs.p90 >= 50_000, `p90 = ${r.latencyUs.p90} µs, expected >= 50 ms`);
+    // A Node timer counts from the loop's cached clock, which can lag the real
+    // one by a millisecond or so: the stall may end up to ~2 ms "early".
+    assert.ok(r.latencyUs.max >= (STALL_MS - 2) * 1000, `max = ${r.latencyUs.max} µs`);
+  });
+}

@@ -82,10 +82,31 @@ const CONFIG = {
   view: { stroke: '#cccccc' },
 } as const;
 
+type CompileLogger = NonNullable<NonNullable<Parameters<typeof compile>[1]>['logger']>;
+
+/**
+ * Vega-Lite's warnings on stderr, less one: a faceted layer whose panels
+ * have their own scales (rangeBarChart: bar, whisker and label share one
+ * axis through three fields) makes it warn that it unions "the same field
+ * from a different fork of the same data source", which is exactly the case.
+ */
+const HARMLESS = /faceted independent scales that union domain/u;
+const logger: CompileLogger = {
+  level(): number { return 2; },
+  error(...args: unknown[]) { process.stderr.write(`vega-lite: ${args.map(String).join(' ')}\n`); return this; },
+  warn(...args: unknown[]) {
+    const text = args.map(String).join(' ');
+    if (!HARMLESS.test(text)) process.stderr.write(`vega-lite WARN ${text}\n`);
+    return this;
+  },
+  info() { return this; },
+  debug() { return this; },
+};
+
 /** Renders any Vega-Lite spec to an SVG string (the `config` above is merged in). */
 export async function renderSpec(spec: TopLevelSpec): Promise<string> {
   const withConfig = { ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
-  const vegaSpec = compile(withConfig).spec;
+  const vegaSpec = compile(withConfig, { logger }).spec;
   const view = new View(parse(vegaSpec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -144,6 +165,75 @@ export async function barChart(o: BarOptions): Promise<string> {
       x: { field: o.value, type: 'quantitative', title: o.valueTitle ?? o.value },
     },
   } as TopLevelSpec;
+  return renderSpec(spec);
+}
+
+export interface RangeBarOptions extends ChartOptions {
+  readonly rows: readonly Row[];
+  /** Category field: one bar per value, in row order, on the y axis. */
+  readonly category: string;
+  /** The bar's length (e.g. a median), and optional whisker ends (min, max). */
+  readonly value: string;
+  readonly low?: string;
+  readonly high?: string;
+  readonly categoryTitle?: string;
+  readonly valueTitle?: string;
+  /** d3-format of the value label at the end of each bar (default `.3~s`: 1.2k, 650k). */
+  readonly format?: string;
+  /** Logarithmic value axis; drawn as dots instead of bars (a bar has no zero to start from). */
+  readonly valueLog?: boolean;
+  /** A vertical reference line at this value (e.g. a ratio of 1). */
+  readonly rule?: number;
+  /** Small multiples: one panel per value of this field, each with its own scales. */
+  readonly facet?: string;
+  readonly facetOrder?: readonly string[];
+  readonly columns?: number;
+  /** Colour by this field (e.g. the server kind), the same colour in every panel. */
+  readonly color?: string;
+}
+
+/**
+ * Horizontal bars with min–max whiskers, one per category, optionally one
+ * panel per facet value: for medians of repetitions side by side.
+ */
+export async function rangeBarChart(o: RangeBarOptions): Promise<string> {
+  const x = {
+    field: o.value,
+    type: 'quantitative',
+    title: o.valueTitle ?? o.value,
+    ...(o.valueLog === true ? { scale: { type: 'log' } } : {}),
+  };
+  const y = { field: o.category, type: 'nominal', sort: null, title: o.categoryTitle ?? o.category, axis: { labelLimit: 600 } };
+  const color = o.color === undefined
+    ? { value: '#2e86c1' }
+    : { field: o.color, type: 'nominal', title: o.color, sort: null };
+  const layer: unknown[] = [
+    o.valueLog === true
+      ? { mark: { type: 'point', filled: true, size: 70 }, encoding: { x, y, color } }
+      : { mark: { type: 'bar', height: { band: 0.7 } }, encoding: { x, y, color } },
+  ];
+  if (o.low !== undefined && o.high !== undefined) {
+    layer.push({ mark: { type: 'rule', color: '#333333', strokeWidth: 1.2 }, encoding: { x: { ...x, field: o.low }, x2: { field: o.high }, y } });
+  }
+  layer.push({
+    mark: { type: 'text', align: 'left', dx: 5, dy: -7, fontSize: 10, color: '#333333' },
+    encoding: { x: o.high === undefined ? x : { ...x, field: o.high }, y, text: { field: o.value, type: 'quantitative', format: o.format ?? '.3~s' } },
+  });
+  if (o.rule !== undefined) {
+    layer.push({ mark: { type: 'rule', color: '#c0392b', strokeDash: [4, 3] }, encoding: { x: { datum: o.rule } } });
+  }
+  const inner = { width: o.width ?? 300, height: o.height ?? { step: 20 }, layer };
+  const data = { values: o.rows as Row[] };
+  const spec = (o.facet === undefined
+    ? { title: o.title, data, ...inner }
+    : {
+      title: o.title,
+      data,
+      facet: { field: o.facet, type: 'nominal', title: null, ...(o.facetOrder === undefined ? {} : { sort: [...o.facetOrder] }) },
+      columns: o.columns ?? 2,
+      spec: inner,
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+    }) as TopLevelSpec;
   return renderSpec(spec);
 }
 

@@ -10,8 +10,10 @@ appended to a log file under a threading.Lock, one line each:
     YYYY-MM-DD HH:MM:SS | ip | message | count | sí
 
 Only what ringpool's tooling needs was added around it: command-line flags,
-port 0 (ephemeral), the JSON ready line on stderr, and a clean exit on
-SIGTERM. Python 3 standard library only.
+port 0 (ephemeral), the JSON ready line on stderr, a clean exit on SIGTERM,
+and --job-work N, the benchmark's CPU-bound job: the same N rounds of
+xorshift32 as ringpool's src/job/cpu-work.ts (0, the default, is the
+original). Python 3 standard library only.
 
     python3 profiling/peers/python-threadpool.py --port 0 --log-file /tmp/log.txt
 """
@@ -38,7 +40,17 @@ def is_prime(n):
     return True
 
 
-def handle(conn, addr, log_file):
+def cpu_work(units):
+    # src/job/cpu-work.ts on 32-bit unsigned integers.
+    x = 0x9e3779b9
+    for _ in range(units):
+        x ^= (x << 13) & 0xffffffff
+        x ^= x >> 17
+        x ^= (x << 5) & 0xffffffff
+    return x
+
+
+def handle(conn, addr, log_file, job_work):
     # The original had no error handling at all. A message that is not valid
     # UTF-8 raises UnicodeDecodeError, an empty or all-whitespace one raises
     # IndexError at message[-1]. The exception ends the task inside the pool
@@ -50,6 +62,8 @@ def handle(conn, addr, log_file):
         data = conn.recv(1024)
         message = data.decode('utf-8').strip()
         last = message[-1]
+        if job_work:
+            cpu_work(job_work)
         count = message.count(last)
         verdict = 'sí' if is_prime(count) else 'no'
         conn.sendall(f'{count} {verdict}\n'.encode('utf-8'))
@@ -75,6 +89,7 @@ def main():
     parser.add_argument('--port', type=int, default=5050, help='0 = ephemeral')
     parser.add_argument('--log-file', default='server_log.txt')
     parser.add_argument('--workers', type=int, default=10)
+    parser.add_argument('--job-work', type=int, default=0, help='extra CPU work per message (the benchmark)')
     args = parser.parse_args()
 
     signal.signal(signal.SIGTERM, on_sigterm)
@@ -89,7 +104,7 @@ def main():
     try:
         while True:
             conn, addr = server.accept()
-            pool.submit(handle, conn, addr, args.log_file)
+            pool.submit(handle, conn, addr, args.log_file, args.job_work)
     except (Terminated, KeyboardInterrupt):
         pass
     finally:
