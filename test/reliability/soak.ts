@@ -3,7 +3,7 @@
  * and open file descriptors (from /proc) and its heap and event-loop delay
  * (from GET /metrics: nodejs_heap_size_used_bytes, nodejs_eventloop_lag_*,
  * reset at each scrape, so each sample covers the second before it; the
- * monitor's own 20 ms period, which every value includes, is taken off) are
+ * monitor's own sampling period, which every value includes, is taken off) are
  * recorded, charted (profiling/lib/charts.ts, one HTML page) and reduced to
  * drift figures: the slope of RSS and heap over the last half, descriptors
  * at the end against the start, loop delay in the last half against the
@@ -98,7 +98,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         const [rss, fds, m] = [rssBytes(server.pid), fdCount(server.pid), await scrapeMetrics(server.ports['http']!)];
         const requests = m.get('ringpool_requests_total') ?? 0;
         // monitorEventLoopDelay records the time between ticks of its timer,
-        // so every value includes the timer's period (20 ms here): the
+        // so every value includes the timer's period (50 ms here): the
         // smallest value of the second stands for it, the rest is delay.
         const period = m.get('nodejs_eventloop_lag_min_seconds') ?? NaN;
         const previous = samples.at(-1);
@@ -154,7 +154,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       { title: 'Memory', svg: await lineChart({ title: 'RSS (all threads, /proc) and main-thread heap (/metrics)', x: 't', y: 'value', series: 'metric', xTitle: 'seconds', yTitle: 'MiB',
         rows: [...rows('RSS', (s) => s.rssMiB), ...rows('heap total', (s) => s.heapTotalMiB), ...rows('heap used', (s) => s.heapUsedMiB)] }) },
       { title: 'File descriptors', svg: await lineChart({ title: 'open file descriptors (/proc/<pid>/fd)', x: 't', y: 'value', xTitle: 'seconds', yTitle: 'fds', rows: rows('fds', (s) => s.fds) }) },
-      { title: 'Event-loop delay', svg: await lineChart({ title: 'main-thread event-loop delay beyond the 20 ms sampling period, per second (/metrics)', x: 't', y: 'value', series: 'metric', xTitle: 'seconds', yTitle: 'ms',
+      { title: 'Event-loop delay', svg: await lineChart({ title: 'main-thread event-loop delay beyond the 50 ms sampling period, per second (/metrics)', x: 't', y: 'value', series: 'metric', xTitle: 'seconds', yTitle: 'ms',
         rows: [...rows('p99', (s) => s.loopP99Ms), ...rows('max', (s) => s.loopMaxMs)] }) },
       { title: 'Throughput', svg: await lineChart({ title: 'answers per second (ringpool_requests_total)', x: 't', y: 'value', xTitle: 'seconds', yTitle: 'req/s', rows: rows('req/s', (s) => s.rps) }) },
     ], `<p>${machine()}</p><p>${summary}</p><p>${violations.length === 0 ? '<span class="good">no violation</span>' : `<span class="bad">${violations.length} violations</span>`}</p>`);
