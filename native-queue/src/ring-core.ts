@@ -235,7 +235,7 @@ export abstract class RingCore {
   /** True when a producer could push `payload` bytes right now. */
   abstract hasSpaceFor(payload: number): boolean;
 
-  // ── blocking: worker threads only (Atomics.wait throws on the main thread) ──
+  // ── blocking: worker threads only (on the main thread Atomics.wait would freeze the event loop; browsers forbid it there) ──
 
   /**
    * Blocks until a record is available ('ok'), the ring is closed and empty
