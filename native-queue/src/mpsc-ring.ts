@@ -92,6 +92,10 @@ export class MpscRing extends RingCore {
       // must be able to step over it, so commit it as padding and refuse.
       i32[word + 1] = PADDING_LENGTH;
       Atomics.store(i32, word, need);
+      // A consumer that saw the ring closed but not drained (our claim) may
+      // be asleep: wake it, or it never sees the padding and never returns
+      // 'closed' (found by the SPIN model, model/README.md).
+      this.wakeConsumers(1, this.pstats);
       return -1;
     }
     if (need !== size) {

@@ -42,6 +42,9 @@ Misuse MpscRing::try_claim(int32_t payload, int32_t* index_out) {
     // can step over it, and refuse the push (mpsc-ring.ts).
     store_relaxed(length_word(at), kPaddingLength);
     store_seq_cst(size_word(at), need);
+    // A consumer that saw the ring closed but not drained may sleep: wake it
+    // (the close race of ../model/README.md).
+    wake_consumers(1, pstats_);
     return Misuse::kNone;
   }
   if (need != size) {
