@@ -61,7 +61,9 @@
  * (The one thing this leaves out is a counter that wraps all the way round,
  * 2^32 bumps, while a thread sits between its sample and its wait.)
  */
-#define NT 3
+#ifndef NT
+#define NT 3        /* threads that can sleep; 4 with spmc.pml's -DNC=3 */
+#endif
 #define ON_DATA 1
 #define ON_SPACE 2
 #define ALL 255
@@ -71,11 +73,17 @@ bit moved[NT];
 
 /* seq = Atomics.load(SIGNAL) */
 #define SAMPLE(tid, which) sampled[tid] = which
+#if NT > 3
+#define EXTRA_BUMP(which) ; if :: sampled[3] == which -> moved[3] = 1 :: else -> skip fi
+#else
+#define EXTRA_BUMP(which)
+#endif
 /* Atomics.add(SIGNAL, 1) */
 #define BUMP(which) d_step { \
   if :: sampled[0] == which -> moved[0] = 1 :: else -> skip fi; \
   if :: sampled[1] == which -> moved[1] = 1 :: else -> skip fi; \
-  if :: sampled[2] == which -> moved[2] = 1 :: else -> skip fi }
+  if :: sampled[2] == which -> moved[2] = 1 :: else -> skip fi \
+  EXTRA_BUMP(which) }
 /* The sample is dropped (the local seq dies): merged into the next step. */
 #define DROP_SAMPLE(tid) sampled[tid] = 0; moved[tid] = 0
 /*
@@ -93,6 +101,9 @@ inline futex_notify(which, count, n) {
     :: n > 0 && sleepOn[0] == which -> sleepOn[0] = 0; n--
     :: n > 0 && sleepOn[1] == which -> sleepOn[1] = 0; n--
     :: n > 0 && sleepOn[2] == which -> sleepOn[2] = 0; n--
+#if NT > 3
+    :: n > 0 && sleepOn[3] == which -> sleepOn[3] = 0; n--
+#endif
     :: else -> break
     od;
     n = 0

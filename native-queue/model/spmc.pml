@@ -33,7 +33,9 @@
 #ifndef N
 #define N 3        /* records the producer may push (it may stop after any) */
 #endif
-#define NC 2
+#ifndef NC
+#define NC 2       /* consumers; -DNC=3 needs -DNT=4 */
+#endif
 
 short w0[C];
 short w1[C];
@@ -469,6 +471,9 @@ init {
   atomic {
     run Consumer(1);
     run Consumer(2)
+#if NC > 2
+    ; run Consumer(3)
+#endif
   }
 }
 

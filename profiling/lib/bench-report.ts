@@ -98,10 +98,11 @@ export async function writeBenchReport(file: string, res: BenchResults): Promise
 
   if (res.idle.length > 0) {
     sections.push({
-      title: `Idle cost: CPU over ${res.idle[0]!.seconds.toFixed(1)} s with no traffic`,
-      html: htmlTable(['server', 'CPU ms', '% of one core', 'command'], res.idle.map((i) => ({
-        'server': i.server, 'CPU ms': (i.cpuS * 1000).toFixed(1), '% of one core': i.pctOfCore.toFixed(3), 'command': i.command,
-      })), ['server', 'command']),
+      title: `Idle cost: CPU with no traffic, median of ${res.idle[0]!.windowsPct.length} windows of ${res.idle[0]!.seconds.toFixed(1)} s`,
+      html: htmlTable(['server', 'CPU ms', '% of one core', 'every window, %', 'command'], res.idle.map((i) => ({
+        'server': i.server, 'CPU ms': (i.cpuS * 1000).toFixed(1), '% of one core': i.pctOfCore.toFixed(3),
+        'every window, %': i.windowsPct.map((p) => p.toFixed(3)).join(' '), 'command': i.command,
+      })), ['server', 'every window, %', 'command']),
       svg: await rangeBarChart({
         title: 'Idle CPU, % of one core (the dashed line is the 0.2% target)',
         rows: res.idle.map((i) => ({ server: i.server, value: i.pctOfCore })), category: 'server', value: 'value', rule: 0.2,

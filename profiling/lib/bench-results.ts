@@ -102,9 +102,14 @@ export interface RatioSummary {
 export interface IdleRecord {
   readonly server: string;
   readonly command: string;
+  /** Length of one window. */
   readonly seconds: number;
+  /** CPU seconds in the median window. */
   readonly cpuS: number;
+  /** The median window, as % of one core. */
   readonly pctOfCore: number;
+  /** Every window, as % of one core, in order. */
+  readonly windowsPct: readonly number[];
 }
 
 export interface TargetRow {
