@@ -6,15 +6,7 @@
 import { formatNumber, formatSpread, textTable } from '../lib/bench-stats.js';
 import { rangeBarChart } from '../lib/charts.js';
 import { type Experiment, type ExperimentReport, type RunOptions, bySpread, get, ratio, runRingExperiment, spreadRow } from './experiment-kit.js';
-
-/** native-queue/experiments/atomics-costs.ts's output. */
-interface AtomicsCostsResult {
-  readonly reps: number;
-  readonly calls: number;
-  readonly roundTrips: number;
-  readonly runs: readonly { readonly what: string; readonly rep: number; readonly ns: number; readonly sleptShare: number | null }[];
-  readonly runQueueWait: number | null;
-}
+import type { AtomicsCostsResult } from '../../native-queue/experiments/atomics-costs.js';
 
 async function run(o: RunOptions): Promise<ExperimentReport> {
   const r = await runRingExperiment<AtomicsCostsResult>('atomics-costs', o);

@@ -6,40 +6,7 @@
 import { formatSpread, textTable } from '../lib/bench-stats.js';
 import { type Row, rangeBarChart } from '../lib/charts.js';
 import { type Experiment, type ExperimentReport, type RunOptions, bySpread, contention, get, percent, ratio, retryNote, runRingExperiment, spreadRow } from './experiment-kit.js';
-
-interface PackagePaddingRun {
-  readonly workload: string;
-  readonly strideBytes: number;
-  readonly rep: number;
-  readonly msgsPerS: number;
-  readonly cpuNsPerRecord: number | null;
-  readonly sleepsPerK: number;
-  readonly runQueueWait: number | null;
-  readonly attempts: number;
-}
-
-interface PaddingRun {
-  readonly strideBytes: number;
-  readonly cacheRemote: boolean;
-  readonly rep: number;
-  readonly msgsPerS: number;
-  readonly fullPollsPerM: number;
-  readonly emptyPollsPerM: number;
-  readonly runQueueWait: number | null;
-  readonly attempts: number;
-}
-
-interface PaddingResult {
-  readonly count: number;
-  readonly slots: number;
-  readonly records: number;
-  readonly payload: number;
-  readonly capacity: number;
-  readonly spin: number;
-  readonly reps: number;
-  readonly packageRuns: readonly PackagePaddingRun[];
-  readonly runs: readonly PaddingRun[];
-}
+import type { PackagePaddingRun, PaddingResult, PaddingRun } from '../../native-queue/experiments/cursor-padding.js';
 
 const STRIDE_LABEL: Readonly<Record<number, string>> = {
   4: '4 B apart (one cache line)',

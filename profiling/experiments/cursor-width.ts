@@ -6,22 +6,7 @@
 import { formatSpread, textTable } from '../lib/bench-stats.js';
 import { type Row, rangeBarChart } from '../lib/charts.js';
 import { type Experiment, type ExperimentReport, type RunOptions, bySpread, contention, get, percent, ratio, retryNote, runRingExperiment, spreadRow } from './experiment-kit.js';
-
-interface WidthRun {
-  readonly kind: string;
-  readonly rep: number;
-  readonly msgsPerS: number;
-  readonly runQueueWait: number | null;
-  readonly attempts: number;
-}
-
-interface CursorWidthResult {
-  readonly opIterations: number;
-  readonly count: number;
-  readonly reps: number;
-  readonly opCosts: readonly { readonly kind: string; readonly op: string; readonly nsPerOp: number; readonly rep: number }[];
-  readonly runs: readonly WidthRun[];
-}
+import type { CursorWidthResult } from '../../native-queue/experiments/cursor-width.js';
 
 const KIND_LABEL: Readonly<Record<string, string>> = {
   int32: 'Int32, number math (package)',
@@ -33,7 +18,7 @@ const THROUGHPUT = 'SPSC ring throughput (values/s)';
 async function run(o: RunOptions): Promise<ExperimentReport> {
   const r = await runRingExperiment<CursorWidthResult>('cursor-width', o);
   const kinds = Object.keys(KIND_LABEL);
-  const ops = [...new Set(r.opCosts.map((c) => c.op))];
+  const ops: readonly string[] = [...new Set(r.opCosts.map((c) => c.op))];
   const cost = bySpread(r.opCosts, (c) => `${c.op}|${c.kind}`, (c) => c.nsPerOp);
   const rate = bySpread(r.runs, (x) => x.kind, (x) => x.msgsPerS);
   const opTable = textTable(['operation', ...kinds], ops.map((op) => [op, ...kinds.map((k) => formatSpread(get(cost, `${op}|${k}`)))]));

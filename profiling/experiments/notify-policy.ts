@@ -6,28 +6,7 @@
 import { formatSpread, textTable } from '../lib/bench-stats.js';
 import { type Row, rangeBarChart } from '../lib/charts.js';
 import { type Experiment, type ExperimentReport, type RunOptions, bySpread, contention, get, percent, ratio, retryNote, runRingExperiment, spreadRow } from './experiment-kit.js';
-
-interface NotifyRun {
-  readonly workload: string;
-  readonly policy: string;
-  readonly rep: number;
-  readonly msgsPerS: number;
-  readonly cpuNsPerRecord: number | null;
-  readonly notifiesPerK: number;
-  readonly sleepsPerK: number;
-  readonly spuriousPerK: number;
-  readonly runQueueWait: number | null;
-  readonly attempts: number;
-}
-
-interface NotifyPolicyResult {
-  readonly recordsPerProducer: number;
-  readonly payload: number;
-  readonly capacity: number;
-  readonly spin: number;
-  readonly reps: number;
-  readonly runs: readonly NotifyRun[];
-}
+import type { NotifyPolicyResult, NotifyRun } from '../../native-queue/experiments/notify-policy.js';
 
 const POLICY_LABEL: Readonly<Record<string, string>> = {
   'when-sleeping': 'once per sleep (package)',

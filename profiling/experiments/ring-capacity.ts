@@ -19,29 +19,7 @@ import type { Row } from '../lib/charts.js';
 import { type Experiment, type ExperimentReport, type RunOptions, bySpread, bytesLabel, contention, get, percent, ratio, retryNote, runRingExperiment, spreadRow } from './experiment-kit.js';
 import { type LoadPhase, type PhaseResult, serverTrialRetried } from './server-trial.js';
 import { sweepChart } from './sweep-chart.js';
-
-/** native-queue/experiments/ring-capacity.ts's output. */
-interface CapacityRun {
-  readonly workload: string;
-  readonly capacity: number;
-  readonly rep: number;
-  readonly msgsPerS: number;
-  readonly cpuNsPerRecord: number | null;
-  readonly notifiesPerK: number;
-  readonly sleepsPerK: number;
-  readonly fullPerK: number;
-  readonly runQueueWait: number | null;
-  readonly attempts: number;
-}
-
-interface RingCapacityResult {
-  readonly records: number;
-  readonly payload: number;
-  readonly spin: number;
-  readonly capacities: readonly number[];
-  readonly reps: number;
-  readonly runs: readonly CapacityRun[];
-}
+import type { CapacityRun, RingCapacityResult } from '../../native-queue/experiments/ring-capacity.js';
 
 interface ServerRun extends PhaseResult {
   readonly job: string;

@@ -8,32 +8,7 @@ import { formatNumber, formatSpread, textTable } from '../lib/bench-stats.js';
 import type { Row } from '../lib/charts.js';
 import { type Experiment, type ExperimentReport, type RunOptions, bySpread, contention, get, percent, retryNote, runRingExperiment, spreadRow } from './experiment-kit.js';
 import { sweepChart } from './sweep-chart.js';
-
-/** native-queue/experiments/spin-budget.ts's output. */
-interface SpinRun {
-  readonly spin: number;
-  readonly rep: number;
-  readonly roundTrips: number;
-  readonly p50Us: number;
-  readonly p99Us: number;
-  readonly cpuUsPerRoundTrip: number | null;
-  readonly streamMsgsPerS: number;
-  readonly streamCpuNsPerRecord: number | null;
-  readonly streamSleepsPerK: number;
-  readonly pingPongRunQueueWait: number | null;
-  readonly runQueueWait: number | null;
-  readonly pingPongAttempts: number;
-  readonly streamAttempts: number;
-}
-
-interface SpinBudgetResult {
-  readonly spins: readonly number[];
-  readonly nsPerSpinCheck: number;
-  readonly reps: number;
-  readonly streamRecords: number;
-  readonly pingPongBudgetMs: number;
-  readonly runs: readonly SpinRun[];
-}
+import type { SpinBudgetResult, SpinRun } from '../../native-queue/experiments/spin-budget.js';
 
 const PANELS = [
   'ping-pong round trip (µs)',
