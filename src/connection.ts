@@ -122,11 +122,17 @@ export class Connection {
 
   // ── input ─────────────────────────────────────────────────────────────────
 
-  /** A complete frame arrived. */
+  /**
+   * A complete frame arrived. `buf` is valid only during this call (it may be
+   * the decoder's partial-line buffer, reused for the next line of the same
+   * chunk), so a frame that has to wait for room is copied.
+   */
   submit(buf: Buffer, start: number, end: number): void {
     const at = this.receivedAt;
     if (this.#overflow.size > 0 || this.#enqueue(buf, start, end, at) !== 'done') {
-      this.#overflow.enqueue({ buf, start, end, at });
+      const copy = Buffer.allocUnsafe(end - start);
+      buf.copy(copy, 0, start, end);
+      this.#overflow.enqueue({ buf: copy, start: 0, end: copy.length, at });
     }
   }
 
