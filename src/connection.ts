@@ -130,8 +130,7 @@ export class Connection {
   submit(buf: Buffer, start: number, end: number): void {
     const at = this.receivedAt;
     if (this.#overflow.size > 0 || this.#enqueue(buf, start, end, at) !== 'done') {
-      const copy = Buffer.allocUnsafe(end - start);
-      buf.copy(copy, 0, start, end);
+      const copy = Buffer.from(buf.subarray(start, end)); // Buffer.from(buffer) copies
       this.#overflow.enqueue({ buf: copy, start: 0, end: copy.length, at });
     }
   }

@@ -29,7 +29,8 @@ export function formatSpread(s: Spread, format: (n: number) => string = formatNu
 }
 
 /** Lays rows out as aligned text columns (first column left, the others right). */
-export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function textTable(header: readonly string[], cells: readonly (readonly (string | number)[])[]): string {
+  const rows = cells.map((r) => r.map(String));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: readonly string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');

@@ -18,7 +18,8 @@ import { ACK_MODES, type AckMode } from '../../src/config.js';
 import { IdLoad, type IdProtocol, nowMs } from './lib/id-load.js';
 import { type LogFormat, type LogRecord, audit, sample, scanLog } from './lib/log-audit.js';
 import { Random, randomSeed } from './lib/random.js';
-import { type ScenarioResult, finish, isMain, machine, saveResult, tempDir, textTable } from './lib/report.js';
+import { type ScenarioResult, finish, isMain, machine, saveResult, tempDir } from './lib/report.js';
+import { textTable } from '../../profiling/lib/bench-stats.js';
 import { startRingpool, tail } from './lib/ringpool.js';
 
 export interface CrashOptions {

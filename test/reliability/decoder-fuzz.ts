@@ -21,7 +21,8 @@ import type { FrameSink } from '../../src/framing/frame-sink.js';
 import { LengthPrefixDecoder } from '../../src/framing/length-prefix-decoder.js';
 import { LineDecoder } from '../../src/framing/line-decoder.js';
 import { SEED_MAX_MESSAGE, seedMessageEnd } from '../../src/framing/seed-frame.js';
-import { type ScenarioResult, finish, isMain, machine, saveResult, textTable } from './lib/report.js';
+import { type ScenarioResult, finish, isMain, machine, saveResult } from './lib/report.js';
+import { textTable } from '../../profiling/lib/bench-stats.js';
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -16,7 +16,8 @@ import { httpGet } from './lib/http-get.js';
 import { IdLoad, nowMs } from './lib/id-load.js';
 import { audit, sample, scanLog } from './lib/log-audit.js';
 import { Random, randomSeed } from './lib/random.js';
-import { type ScenarioResult, finish, isMain, machine, saveResult, tempDir, textTable } from './lib/report.js';
+import { type ScenarioResult, finish, isMain, machine, saveResult, tempDir } from './lib/report.js';
+import { textTable } from '../../profiling/lib/bench-stats.js';
 import { startRingpool, tail } from './lib/ringpool.js';
 
 export interface DrainOptions {

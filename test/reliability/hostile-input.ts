@@ -28,7 +28,8 @@ import { seedRequest } from '../helpers/clients.js';
 import { ATTACKS, type Attack, type HostileMessage, type HostileOptions } from './hostile-clients.js';
 import { httpGet } from './lib/http-get.js';
 import { fdCount, fdLimitWrapper } from './lib/proc.js';
-import { type ScenarioResult, finish, isMain, machine, mib, saveResult, tempDir, textTable } from './lib/report.js';
+import { type ScenarioResult, finish, isMain, machine, mib, saveResult, tempDir } from './lib/report.js';
+import { textTable } from '../../profiling/lib/bench-stats.js';
 import { startRingpool, tail } from './lib/ringpool.js';
 
 const HOSTILE_CLIENTS = fileURLToPath(new URL('./hostile-clients.js', import.meta.url));

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { lineChart, writeHtmlPage } from '../../profiling/lib/charts.js';
 import { type LoadResult, runLoad } from '../../profiling/load-client.js';
+import { spread } from '../../profiling/lib/bench-stats.js';
 import { rssBytes } from '../../profiling/server-process.js';
 import { scrapeMetrics } from './lib/http-get.js';
 import { fdCount } from './lib/proc.js';
@@ -75,9 +76,9 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
   return den === 0 ? 0 : num / den;
 }
 
+/** The project's median (profiling/lib/bench-stats.ts); 0 for no values, as the report prints it. */
 function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : s[Math.floor(s.length / 2)]!;
+  return values.length === 0 ? 0 : spread(values).median;
 }
 
 const MIB = 2 ** 20;

@@ -21,7 +21,8 @@ import type { AckMode } from '../../src/config.js';
 import { seedRequest } from '../helpers/clients.js';
 import { IdLoad } from './lib/id-load.js';
 import { audit, sample, scanLog } from './lib/log-audit.js';
-import { type ScenarioResult, finish, isMain, machine, saveResult, tempDir, textTable } from './lib/report.js';
+import { type ScenarioResult, finish, isMain, machine, saveResult, tempDir } from './lib/report.js';
+import { textTable } from '../../profiling/lib/bench-stats.js';
 import { startRingpool, tail } from './lib/ringpool.js';
 
 export type DiskFault = 'efbig' | 'enospc';

@@ -37,13 +37,6 @@ export function saveResult(name: string, result: unknown): string {
   return file;
 }
 
-/** A fixed-width text table. */
-export function textTable(columns: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cells = [columns, ...rows.map((r) => r.map(String))];
-  const widths = columns.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (c ?? '').padStart(widths[i]!)).join('  ')).join('\n');
-}
-
 /** Prints a result's violations and sets a failing exit code when there are any. */
 export function finish(result: ScenarioResult): void {
   process.stdout.write(`\n${result.scenario}: ${result.summary}\n`);
