@@ -31,7 +31,7 @@ const MAX_RECORDS = 200_000_000;
 
 // ── cases ───────────────────────────────────────────────────────────────────
 
-type CaseName = '1p1c' | '1p2c' | '2p1c' | 'pm-copy' | 'pm-transfer' | '1p1c-pub32'
+type CaseName = '1p1c' | '1p2c' | '2p1c' | 'pm-copy' | 'pm-transfer' | '1p1c-push' | '1p2c-push'
   | '1p1c-cpp' | '1p2c-cpp' | '2p1c-cpp' | '1p1c-cpp-loop' | '1p2c-cpp-loop' | '2p1c-cpp-loop';
 
 interface CaseDef {
@@ -52,21 +52,26 @@ interface CaseDef {
 }
 
 const CASES: readonly CaseDef[] = [
-  { name: '1p1c', label: 'SpmcRing 1 producer -> 1 consumer', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 1, impl: 'js', loop: 'js' },
-  { name: '1p2c', label: 'SpmcRing 1 producer -> 2 consumers', carrier: 'spmc', producers: 1, consumers: 2, transfer: false, publishEvery: 1, impl: 'js', loop: 'js' },
+  // The target rows. The SPMC producer works as the server's main thread does
+  // (src/server.ts): tryClaim(), encode in place, commit(length, false), and
+  // one publish() per batch (the server: per socket read; here: every 32).
+  { name: '1p1c', label: 'SpmcRing 1 producer -> 1 consumer', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 32, impl: 'js', loop: 'js' },
+  { name: '1p2c', label: 'SpmcRing 1 producer -> 2 consumers', carrier: 'spmc', producers: 1, consumers: 2, transfer: false, publishEvery: 32, impl: 'js', loop: 'js' },
   { name: '2p1c', label: 'MpscRing 2 producers -> 1 consumer', carrier: 'mpsc', producers: 2, consumers: 1, transfer: false, publishEvery: 1, impl: 'js', loop: 'js' },
   { name: 'pm-copy', label: 'postMessage Uint8Array (copy)', carrier: 'port', producers: 1, consumers: 1, transfer: false, publishEvery: 1, impl: 'js', loop: 'js' },
   { name: 'pm-transfer', label: 'postMessage ArrayBuffer (transfer)', carrier: 'port', producers: 1, consumers: 1, transfer: true, publishEvery: 1, impl: 'js', loop: 'js' },
-  // Supplementary, not a target: what batching the publish buys (tryClaim/commit(len, false)/publish()).
-  { name: '1p1c-pub32', label: 'SpmcRing 1 -> 1, publish() every 32', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 32, impl: 'js', loop: 'js' },
+  // The same SPMC pipelines with one tryPush() per record, each published at
+  // once: a store of WRITE and a wake-up check per record.
+  { name: '1p1c-push', label: 'SpmcRing 1 -> 1, tryPush() per record', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 1, impl: 'js', loop: 'js' },
+  { name: '1p2c-push', label: 'SpmcRing 1 -> 2, tryPush() per record', carrier: 'spmc', producers: 1, consumers: 2, transfer: false, publishEvery: 1, impl: 'js', loop: 'js' },
   // The same workloads with the C++ rings (NativeSpmcRing / NativeMpscRing) in
   // every thread, driven by the same JavaScript loops: only with the addon built.
-  { name: '1p1c-cpp', label: 'C++ NativeSpmcRing 1 producer -> 1 consumer', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 1, impl: 'native', loop: 'js', twinOf: '1p1c' },
-  { name: '1p2c-cpp', label: 'C++ NativeSpmcRing 1 producer -> 2 consumers', carrier: 'spmc', producers: 1, consumers: 2, transfer: false, publishEvery: 1, impl: 'native', loop: 'js', twinOf: '1p2c' },
+  { name: '1p1c-cpp', label: 'C++ NativeSpmcRing 1 producer -> 1 consumer', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 1, impl: 'native', loop: 'js', twinOf: '1p1c-push' },
+  { name: '1p2c-cpp', label: 'C++ NativeSpmcRing 1 producer -> 2 consumers', carrier: 'spmc', producers: 1, consumers: 2, transfer: false, publishEvery: 1, impl: 'native', loop: 'js', twinOf: '1p2c-push' },
   { name: '2p1c-cpp', label: 'C++ NativeMpscRing 2 producers -> 1 consumer', carrier: 'mpsc', producers: 2, consumers: 1, transfer: false, publishEvery: 1, impl: 'native', loop: 'js', twinOf: '2p1c' },
   // The C++ rings again, with the loops in C++ too: no Node-API call per record.
-  { name: '1p1c-cpp-loop', label: 'C++ loop, C++ SPMC 1 producer -> 1 consumer', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 1, impl: 'native', loop: 'cpp', twinOf: '1p1c' },
-  { name: '1p2c-cpp-loop', label: 'C++ loop, C++ SPMC 1 producer -> 2 consumers', carrier: 'spmc', producers: 1, consumers: 2, transfer: false, publishEvery: 1, impl: 'native', loop: 'cpp', twinOf: '1p2c' },
+  { name: '1p1c-cpp-loop', label: 'C++ loop, C++ SPMC 1 producer -> 1 consumer', carrier: 'spmc', producers: 1, consumers: 1, transfer: false, publishEvery: 1, impl: 'native', loop: 'cpp', twinOf: '1p1c-push' },
+  { name: '1p2c-cpp-loop', label: 'C++ loop, C++ SPMC 1 producer -> 2 consumers', carrier: 'spmc', producers: 1, consumers: 2, transfer: false, publishEvery: 1, impl: 'native', loop: 'cpp', twinOf: '1p2c-push' },
   { name: '2p1c-cpp-loop', label: 'C++ loop, C++ MPSC 2 producers -> 1 consumer', carrier: 'mpsc', producers: 2, consumers: 1, transfer: false, publishEvery: 1, impl: 'native', loop: 'cpp', twinOf: '2p1c' },
 ];
 const BASELINE: CaseName = 'pm-copy';
@@ -273,9 +278,12 @@ function machine(loadAverageStart: readonly number[]): Machine {
 function method(opts: Options): string[] {
   return [
     `Every producer and consumer is a worker thread; the main thread only starts runs and collects reports.`,
-    `Ring capacity ${RING_CAPACITY} bytes (record = 8-byte header + payload, 8-aligned). Producers tryPush() one reused`,
-    `  buffer and block in waitForSpace() when full; consumers drain() (SPMC: <= 32 records per CAS; MPSC: unbounded)`,
-    `  zero-copy and block in waitForData() when empty; the last producer close()s the ring.`,
+    `Ring capacity ${RING_CAPACITY} bytes (record = 8-byte header + payload, 8-aligned). SPMC producers (1p1c, 1p2c)`,
+    `  work as the server's main thread: tryClaim(), write the record in place (as Int32 words up to 128 B, else set()),`,
+    `  commit(len, false), publish() every 32 records and before waiting for space. *-push rows and MPSC producers`,
+    `  tryPush() one reused buffer per record, published at once. Producers block in waitForSpace() when full;`,
+    `  consumers drain() (SPMC: <= 32 records per CAS and per consumed-mark; MPSC: unbounded) zero-copy and block in`,
+    `  waitForData() when empty; the last producer close()s the ring.`,
     `postMessage: one producer posts each record on a MessageChannel port (copy: the same Uint8Array, cloned; transfer:`,
     `  a fresh ArrayBuffer per message in the transfer list); the consumer counts in its 'message' handler. Flow control:`,
     `  at most max(1024, capacity / record size) messages in flight, credit returned through a shared word every quarter.`,
@@ -285,8 +293,6 @@ function method(opts: Options): string[] {
     `  (ring consumers: when they see 'closed'), on process.hrtime. Per case and size: 3 warm-up runs calibrate the record`,
     `  count to ~${opts.targetSeconds} s, then ${opts.repetitions} run(s) with fresh rings in the same threads; median reported.`,
     `MB/s = 10^6 payload bytes per second. Ratio = msgs/s over postMessage (copy) msgs/s for the same payload.`,
-    `1p1c-pub32 (supplementary, not a target): the 1p1c pipeline with tryClaim() + set() in place + commit(len, false)`,
-    `  and publish() every 32 records, to show what batching the publish buys.`,
     `*-cpp: the same workload and the same JavaScript loops, with NativeSpmcRing / NativeMpscRing handles in every thread:`,
     `  the ring protocol runs in C++ (native/), each call crosses Node-API; "x JS" = msgs/s over the JavaScript row's.`,
     `*-cpp-loop: the same rings with the producer and consumer loops in C++ too (native/src/bench-loops.cpp, one call`,

@@ -165,8 +165,9 @@ inline core_retire(tid, waiters, pending) {
 #define W_BATCH    32   /* SPMC: one publish for two records; MPSC: one drain of 2+ records */
 #define W_CONCURRENT 64 /* MPSC: two claims outstanding at once */
 #define W_CLOSE_RACE 128 /* MPSC: a claim raced with close() and was committed as padding */
+#define W_TAKE2    256  /* SPMC, -DBATCH=2: one CAS on READ took two records, one consumed-mark freed both */
 #ifdef WITNESS
-byte seen;
+short seen;   /* short: the masks go past 255 */
 #define REACHED(b) seen = seen | (b); assert((seen & (WITNESS)) != (WITNESS));
 #define GHOST(x) x
 #else

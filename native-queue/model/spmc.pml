@@ -10,7 +10,10 @@
  *
  * Threads: tid 0 = the producer, which is also the thread that closes the
  * ring (in the server the main thread does both); tid 1, 2 = consumers
- * running src/worker.ts's loop: drain(take, 1), else waitForData().
+ * running src/worker.ts's loop: drain(take, BATCH), else waitForData().
+ * The server's workers use BATCH = 1 (default); -DBATCH=2 checks the batch
+ * path (one CAS and one consumed-mark for two records) that the benchmark's
+ * consumers take.
  *
  * Configuration (spin -D...): N records (default 3), C units of capacity
  * (common.pml, default 4), INIT the start position (default M - 1: the very
@@ -23,7 +26,7 @@
  *   BUG_NO_RECHECK             a consumer does not re-check for data between announcing and waiting
  *   BUG_SAMPLE_AFTER_ANNOUNCE  a consumer samples SIGNAL after announcing, not before
  *   BUG_RETIRE_KEEPS_PENDING   a sleeper that leaves does not clear WAKE_PENDING
- *   BUG_MARK_BEFORE_READ       the consumed-mark (-SIZE) is stored before visit() reads the payload
+ *   BUG_MARK_BEFORE_READ       the batch's consumed-mark is stored before visit() reads the last payload
  *   BUG_PADDING_BORN_CONSUMED  padding is written already consumed (the bug the stress test found)
  *   BUG_NO_WAKE_CHAIN          drain() does not wake a peer when it leaves records behind
  * Reachability witnesses: -DWITNESS=<mask> (common.pml).
@@ -35,6 +38,9 @@
 #endif
 #ifndef NC
 #define NC 2       /* consumers; -DNC=3 needs -DNT=4 */
+#endif
+#ifndef BATCH
+#define BATCH 1    /* drain(take, max): records (not padding) per CAS on READ */
 #endif
 
 short w0[C];
@@ -60,7 +66,8 @@ bit producerDone;
 byte consumersExited;
 byte parked;           /* consumers busy for good with the record they took */
 
-/* The consumed-mark: Atomics.store(SIZE, -size); the ghost releases the units. */
+/* The consumed-mark: Atomics.store(SIZE, -size) in the first header of a
+ * batch, size = the whole batch's units; the ghost releases the units. */
 #define MARK(at, s) d_step { w0[IDX(at)] = -(s); step = 0; \
   do :: step < (s) -> hold[IDX((at) + step)] = 0; step++ :: else -> break od; step = 0 }
 
@@ -82,7 +89,7 @@ byte parked;           /* consumers busy for good with the record they took */
   :: else -> \
      nrec++; \
      if :: s == 2 -> assert(w1[IDX(at) + 1] == length) :: else -> skip fi; \
-     assert(length == want); \
+     assert(length == want); want++; \
      assert(length >= 1 && length <= N && !got[length]); \
      got[length] = 1; delivered++ \
   fi; \
@@ -265,7 +272,7 @@ proctype Consumer(byte tid) {
 
   do
   :: true ->
-     /* drain(take, 1). One step: load READ, load WRITE, walk the headers
+     /* drain(take, BATCH). One step: load READ, load WRITE, walk the headers
       * between them (plain reads). Merging is exact, see README
       * "Abstraction": when READ moved in between, the CAS below fails and
       * whatever the walk saw is thrown away; when it did not, the headers
@@ -275,7 +282,7 @@ drain: skip;
        rd = READ; wr = WRITE;
        end = rd; recs = 0;
        do
-       :: recs < 1 && DIFF(wr, end) > 0 ->
+       :: recs < BATCH && DIFF(wr, end) > 0 ->
           s = w0[IDX(end)];
           step = (s < 0 -> -s : s);
           if
@@ -314,7 +321,8 @@ drain: skip;
              :: w1[IDX(at)] != PAD ->
                 assert(w0[IDX(at)] > 0);      /* a taken record is committed, not consumed */
                 assert(w1[IDX(at)] == nextTake);   /* FIFO: taken in push order, none skipped */
-                want = nextTake; nextTake++;
+                if :: want == 0 -> want = nextTake :: else -> skip fi;  /* the batch's first */
+                nextTake++;
                 step = w0[IDX(at)]
              :: else ->                       /* padding (its sign: see BUG_PADDING_BORN_CONSUMED) */
                 step = (w0[IDX(at)] < 0 -> -w0[IDX(at)] : w0[IDX(at)])
@@ -334,9 +342,10 @@ drain: skip;
      :: ok -> ok = 0
      :: else -> end = 0; recs = 0; goto drain
      fi;
-     /* #deliver(read, end, visit): per header, read it (and the payload),
-      * then store the consumed-mark -SIZE (Atomics.store), which hands the
-      * units back to the producer. */
+     /* #deliver(read, end, visit): read each header (and visit() its
+      * payload), then store one consumed-mark for the whole batch,
+      * -(end - read) in its first header (Atomics.store): it hands every
+      * unit of the batch back to the producer at once. */
      at = rd; nrec = 0;
      do
      :: at != end ->
@@ -345,28 +354,20 @@ drain: skip;
 #ifdef BUG_MARK_BEFORE_READ
         d_step { s = w0[IDX(at)]; length = w1[IDX(at)] };
         if
-        :: length != PAD -> MARK(at, s)      /* handed back before visit() ran */
+        :: MODM(at + s) == end -> MARK(rd, DIFF(end, rd))   /* handed back before visit() ran */
         :: else -> skip
         fi;
         d_step { VISIT };
 #else
         d_step { s = w0[IDX(at)]; length = w1[IDX(at)]; VISIT };
 #endif
-#if defined(BUG_PADDING_BORN_CONSUMED) || defined(BUG_MARK_BEFORE_READ)
-        if
-#ifdef BUG_PADDING_BORN_CONSUMED
-        :: length != PAD -> MARK(at, s)
-#else
-        :: length == PAD -> MARK(at, s)
-#endif
-        :: else -> skip
-        fi;
-#else
-        MARK(at, s);                         /* consumed-mark last */
-#endif
         at = MODM(at + s); s = 0; length = 0
      :: else -> break
      od;
+     if :: nrec > 1 -> REACHED(W_TAKE2) skip :: else -> skip fi;
+#ifndef BUG_MARK_BEFORE_READ
+     MARK(rd, DIFF(end, rd));                /* consumed-mark last */
+#endif
      core_wake(SPACE_WAITERS, SPACE_PENDING, ON_SPACE, ALL, ok, n);
      want = 0; at = 0; rd = 0;
      if

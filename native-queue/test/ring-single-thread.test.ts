@@ -206,6 +206,27 @@ test('SPMC: space taken but not yet consumed-marked is not reclaimed', () => {
   assert.equal(ring.tryPush(bytes(56, 3)), true);
 });
 
+test('SPMC: a batch is handed back by one consumed-mark, after its last record was visited', () => {
+  // Capacity 256: four records of 56 bytes (64 with the header) fill it.
+  const ring = SpmcRing.create({ capacity: 256, maxPayload: 56 });
+  for (let i = 1; i <= 4; i++) assert.equal(ring.tryPush(bytes(56, i)), true);
+  const pushedDuringVisit: boolean[] = [];
+  const seen: number[] = [];
+  const taken = ring.drain((data, index) => {
+    seen.push(data[index]!);
+    // Records visited earlier in the batch are read already, but the batch
+    // is handed back only once, at its end: no room yet.
+    pushedDuringVisit.push(ring.tryPush(bytes(56, 9)));
+  }, 3);
+  assert.equal(taken, 3);
+  assert.deepEqual(seen, [1, 2, 3]);
+  assert.deepEqual(pushedDuringVisit, [false, false, false]);
+  // The mark freed the three records at once.
+  for (let i = 5; i <= 7; i++) assert.equal(ring.tryPush(bytes(56, i)), true, `push ${i} after the batch`);
+  assert.equal(ring.tryPush(bytes(56, 8)), false, 'the ring holds 4, 5, 6, 7');
+  assert.deepEqual(popAll(ring).map((b) => b[0]), [4, 5, 6, 7]);
+});
+
 test('MPSC: a visitor that throws frees the records visited so far and keeps the rest', () => {
   const ring = MpscRing.create({ capacity: 1024 });
   for (let i = 0; i < 3; i++) ring.tryPush(bytes(1, i));

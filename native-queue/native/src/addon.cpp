@@ -390,18 +390,6 @@ napi_value SpmcTake(napi_env env, napi_callback_info info) {
   return int_value(env, n);
 }
 
-napi_value SpmcConsumed(napi_env env, napi_callback_info info) {
-  napi_value a[kMaxArgs];
-  SpmcHandle* h = self<SpmcHandle>(env, info, a);
-  int32_t i;
-  if (!as_int(number_arg(env, a[0], NAN), 0, h->last_taken - 1, &i)) {
-    napi_throw_range_error(env, nullptr, "consumed: no such record in the last take");
-    return nullptr;
-  }
-  h->ring.consumed(h->taken[static_cast<size_t>(i)]);
-  return undefined_value(env);
-}
-
 napi_value SpmcFinish(napi_env env, napi_callback_info info) {
   napi_value a[kMaxArgs];
   SpmcHandle* h = self<SpmcHandle>(env, info, a);
@@ -418,7 +406,6 @@ napi_value SpmcPopInto(napi_env env, napi_callback_info info) {
   TakenRecord record;
   if (h->ring.take(1, &record, 1) == 0) return int_value(env, -1);
   std::memcpy(dest.data, h->ring.data() + record.index, static_cast<size_t>(record.length));
-  h->ring.consumed(record);
   h->ring.finish();
   return int_value(env, record.length);
 }
@@ -584,7 +571,7 @@ napi_value attach(napi_env env, napi_callback_info info, int32_t kind, const std
 napi_value AttachSpmc(napi_env env, napi_callback_info info) {
   static const std::vector<Method> own = {
       {"commit", SpmcCommit}, {"publish", Do<SpmcHandle, &SpmcRing::publish>}, {"tryPush", SpmcTryPush}, {"take", SpmcTake},
-      {"consumed", SpmcConsumed}, {"finish", SpmcFinish}, {"popInto", SpmcPopInto},
+      {"finish", SpmcFinish}, {"popInto", SpmcPopInto},
   };
   return attach<SpmcHandle>(env, info, kKindSpmc, own);
 }

@@ -147,7 +147,6 @@ napi_value Consume(napi_env env, napi_callback_info info) {
       if (n > 0) {
         for (int32_t i = 0; i < n; i++) {
           tally.add(ring.data() + taken[static_cast<size_t>(i)].index, taken[static_cast<size_t>(i)].length);
-          ring.consumed(taken[static_cast<size_t>(i)]);
         }
         ring.finish();
         continue;

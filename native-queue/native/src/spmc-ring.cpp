@@ -136,15 +136,13 @@ int32_t SpmcRing::take(int32_t max, TakenRecord* out, int32_t room) {
       continue;
     }
     // [read, end) is ours: no other consumer touches it, and the producer
-    // reuses none of it before our consumed-marks.
+    // reuses none of it before our consumed-mark.
     int32_t n = 0;
     for (int32_t at = read; at != end;) {
       const int32_t size = load_relaxed(size_word(at));
       const int32_t length = load_relaxed(length_word(at));
       if (size < kHeaderBytes || size > capacity_ || (size & (kRecordAlign - 1)) != 0) corrupted("taken SIZE", at, size);
-      if (length == kPaddingLength) {
-        store_release(size_word(at), -size);  // padding: nothing to read
-      } else {
+      if (length != kPaddingLength) {
         if (length < 0 || record_size(length) > size) corrupted("taken LENGTH", at, length);
         out[n++] = TakenRecord{index_of(at) + kHeaderBytes, length, at, size};
         bump(cstats_, kStatRecords);
@@ -152,26 +150,36 @@ int32_t SpmcRing::take(int32_t max, TakenRecord* out, int32_t room) {
       }
       at = advance(at, size);
     }
+    batch_start_ = read;
     batch_end_ = end;
     if (n == 0) {
       // Only padding (the producer publishes padding with the record after
       // it, so this does not happen; as spmc-ring.ts, hand it back and retry).
-      fence_seq_cst();
-      wake_producers(cstats_);
+      mark_batch_consumed();
       continue;
     }
+    batch_open_ = true;
     return n;
   }
 }
 
-void SpmcRing::finish() {
-  // The consumed-marks were release stores, one per record; this one fence
-  // orders them all before the load of SPACE_WAITERS in wake_producers()
-  // (the store-buffering pair again, against a producer that announced
-  // itself and then re-checks the marks). JavaScript pays a seq_cst store
-  // per record for the same guarantee.
+void SpmcRing::mark_batch_consumed() {
+  // One consumed-mark for the whole batch, in its first header: the
+  // producer's reclaim steps over -SIZE bytes, so it skips the batch at once
+  // and never reads the headers inside. Release: it hands back bytes we
+  // read. The fence orders it before the load of SPACE_WAITERS in
+  // wake_producers() (the store-buffering pair again, against a producer
+  // that announced itself and then re-checks the marks); JavaScript's
+  // seq_cst store does both at once.
+  store_release(size_word(batch_start_), -distance(batch_end_, batch_start_));
   fence_seq_cst();
   wake_producers(cstats_);
+}
+
+void SpmcRing::finish() {
+  if (!batch_open_) return;
+  batch_open_ = false;
+  mark_batch_consumed();
   // Wake chaining: a woken consumer that leaves records behind wakes a peer,
   // since wakers skip notifying while a wake-up is pending.
   if (distance(load_seq_cst(words_[kWrite]), batch_end_) > 0) wake_consumers(1, cstats_);

@@ -4,13 +4,13 @@
 //
 //   producer   header and payload at WRITE, then a seq_cst store of WRITE
 //   consumer   walks the headers between READ and WRITE, takes a batch with
-//              one CAS on READ, reads each payload, then marks each header
-//              consumed (SIZE = -SIZE)
+//              one CAS on READ, reads each payload, then marks the whole
+//              batch consumed in its first header (SIZE = -batch bytes)
 //   reclaim    the producer moves its private RELEASE over consumed headers
 //
-// A consumer's batch is split in three calls, because JavaScript visits the
-// records: take() claims the batch and lists the records, consumed(i) marks
-// record i after its visit, finish() wakes whoever the batch concerns.
+// A consumer's batch is split in two calls, because JavaScript visits the
+// records: take() claims the batch and lists the records, finish() marks the
+// batch consumed once every record was visited, then wakes whoever it concerns.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,7 @@ struct TakenRecord {
   int32_t index;     // payload start in the record area
   int32_t length;    // payload bytes
   int32_t position;  // ring position of its header
-  int32_t size;      // its SIZE, to store -size when consumed
+  int32_t size;      // its SIZE (header + payload + padding to 8)
 };
 
 /** Misuse the binding turns into the same errors as the JavaScript ring. */
@@ -45,7 +45,7 @@ class SpmcRing final : public RingCore {
   // ── consumers (any number of threads) ──
   /** Takes up to `max` records (at most `room`) into `out`; returns how many. 0: empty. */
   int32_t take(int32_t max, TakenRecord* out, int32_t room);
-  void consumed(const TakenRecord& record) { store_release(size_word(record.position), -record.size); }
+  /** After take() returned n > 0 and every record was read: hands the batch back. No-op otherwise. */
   void finish();
 
   bool has_data() override;
@@ -63,8 +63,13 @@ class SpmcRing final : public RingCore {
   bool claimed_ = false;
   int32_t claim_at_ = 0;
   int32_t claim_payload_ = 0;
-  // Consumer: the end of the batch taken last, for wake chaining in finish().
+  // Consumer: the batch taken last and not yet finished: [batch_start_,
+  // batch_end_), marked consumed by finish(), which also uses its end for
+  // wake chaining.
+  bool batch_open_ = false;
+  int32_t batch_start_ = 0;
   int32_t batch_end_ = 0;
+  void mark_batch_consumed();
 };
 
 }  // namespace ringpool

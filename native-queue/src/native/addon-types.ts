@@ -29,9 +29,11 @@ export interface SpmcBinding extends CommonBinding {
   publish(): void;
   /** Takes a batch with one CAS; the descriptor then holds index and length of each record. */
   take(max: number): number;
-  /** Marks record i of the batch consumed: the producer may reuse its bytes. */
-  consumed(i: number): void;
-  /** Wakes a producer waiting for space, and a peer if records are left (wake chaining). */
+  /**
+   * After every record of the batch was visited: marks the batch consumed (the
+   * producer may reuse its bytes), wakes a producer waiting for space, and a
+   * peer if records are left (wake chaining).
+   */
   finish(): void;
 }
 

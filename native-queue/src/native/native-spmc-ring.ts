@@ -35,9 +35,9 @@ export class NativeSpmcRing extends NativeRingBase<SpmcBinding> implements SpmcR
 
   /**
    * As SpmcRing.drain: up to `max` records (here also at most the addon's
-   * maxTake, 1024) taken with one CAS, each visited then consumed-marked;
-   * a visitor that throws does not stop the batch, the first error is
-   * rethrown after it.
+   * maxTake, 1024) taken with one CAS, each visited, then the batch
+   * consumed-marked at once; a visitor that throws does not stop the batch,
+   * the first error is rethrown after it.
    */
   drain(visit: RecordVisitor, max = 1): number {
     const native = this.native;
@@ -52,9 +52,8 @@ export class NativeSpmcRing extends NativeRingBase<SpmcBinding> implements SpmcR
       } catch (e) {
         if (!failed) { failed = true; error = e; }
       }
-      native.consumed(i); // last: after it the producer may overwrite the bytes
     }
-    native.finish();
+    native.finish(); // the consumed-mark: after it the producer may overwrite the bytes
     if (failed) throw error;
     return n;
   }
