@@ -7,8 +7,12 @@ export interface Framing {
   readonly listener: ListenerName;
   /** Seed: one message per connection, answer then half-close. */
   readonly oneShot: boolean;
-  /** Feeds received bytes; frames come back through conn.submit(). */
-  onData(conn: Connection, chunk: Buffer): void;
+  /**
+   * Feeds `chunk[from..]`; frames come back through conn.submit(). Returns
+   * where it stopped: chunk.length, or earlier when conn.inputFull said
+   * stop after a frame (the connection keeps the rest for later).
+   */
+  onData(conn: Connection, chunk: Buffer, from: number): number;
   /**
    * The bytes that carry the answer `src[start, end)` on the wire, built with
    * one allocation and one copy (the source may be the completion ring).
@@ -41,6 +45,8 @@ export interface AnswerSink {
 export interface ConnectionHost {
   /** Encodes a frame into the job ring; false when the ring is full. */
   tryEnqueue(conn: Connection, seq: number, buf: Buffer, start: number, end: number): boolean;
+  /** Makes what tryEnqueue wrote visible to the workers (once per batch of frames). */
+  publishJobs(): void;
   /** Called when this connection cannot enqueue until ring space frees. */
   waitForRingSpace(conn: Connection): void;
   isDurable(ticket: number): boolean;
@@ -71,6 +77,19 @@ const PAUSE_RING_FULL = 1;
 const PAUSE_INFLIGHT = 2;
 const PAUSE_WRITES = 4;
 const PAUSE_STOPPED = 8;
+/** Part of a read is not parsed yet (see onInput). */
+const PAUSE_HELD_INPUT = 16;
+
+/**
+ * Frames one connection may submit in one turn of the event loop. A
+ * pipelining client's 64 KiB read holds thousands of small frames; parsed in
+ * one go they would hold the main thread for milliseconds while every other
+ * connection waits. Past this many, the rest of the read is parsed in a later
+ * turn (setImmediate), after the other connections' pending reads: a
+ * round-robin between connections, 64 frames at a time. Reads of a client
+ * waiting for its answers are smaller than this and never split.
+ */
+export const FRAMES_PER_TURN = 64;
 
 const ERR_LOG_UNAVAILABLE = Buffer.from('ERR log unavailable, request not processed\n');
 
@@ -84,6 +103,11 @@ export class Connection {
   readonly #overflow = new Queue<Frame>();
   #nextSeq = 0;
   #paused = 0;
+  /** Input read but not parsed yet: #held[#heldAt..]. */
+  #held: Buffer | null = null;
+  #heldAt = 0;
+  #parseScheduled = false;
+  #framesThisTurn = 0;
   #readEnded = false;
   #ending = false;
   #closed = false;
@@ -116,6 +140,15 @@ export class Connection {
     return this.window.size + this.#overflow.size;
   }
 
+  /**
+   * Asked by the decoder after each frame: stop parsing when this connection
+   * cannot take a frame now (full window, full job ring, a peer that does not
+   * read its answers) or has had its share of this turn.
+   */
+  get inputFull(): boolean {
+    return this.#paused !== 0 || this.#framesThisTurn >= FRAMES_PER_TURN;
+  }
+
   get isClosed(): boolean {
     return this.#closed;
   }
@@ -123,11 +156,65 @@ export class Connection {
   // ── input ─────────────────────────────────────────────────────────────────
 
   /**
+   * A read from the socket. Parsing stops where the connection is full (see
+   * inputFull); the unparsed rest is kept, by reference, with the socket
+   * paused, and parsed when the reason to stop is gone: no frame is copied
+   * aside, and a connection's backlog never costs the main thread more than
+   * one turn's share at a time.
+   */
+  onInput(chunk: Buffer): void {
+    if (this.#held !== null) {
+      // A read that was already under way when the socket was paused.
+      this.#held = Buffer.concat([this.#held.subarray(this.#heldAt), chunk]);
+      this.#heldAt = 0;
+      return;
+    }
+    this.receivedAt = performance.now(); // one clock read per read, shared by its frames
+    this.#parse(chunk, 0);
+  }
+
+  #parse(chunk: Buffer, from: number): void {
+    this.#framesThisTurn = 0;
+    // Full already (a read that was under way when the socket was paused):
+    // keep all of it.
+    const stop = this.#paused === 0 ? this.framing.onData(this, chunk, from) : from;
+    if (stop >= chunk.length || this.ignoreInput || this.#closed) return;
+    this.#held = chunk;
+    this.#heldAt = stop;
+    this.#pause(PAUSE_HELD_INPUT);
+    if (this.#paused === PAUSE_HELD_INPUT) this.#scheduleParse(); // only its turn share ran out
+  }
+
+  #scheduleParse(): void {
+    if (this.#parseScheduled) return;
+    this.#parseScheduled = true;
+    setImmediate(this.#parseHeld);
+  }
+
+  /** Bound once: a continuation allocates no closure. */
+  readonly #parseHeld = (): void => {
+    this.#parseScheduled = false;
+    const held = this.#held;
+    // Still full for another reason: #resume() schedules again when it clears.
+    if (held === null || this.#closed || this.#paused !== PAUSE_HELD_INPUT) return;
+    this.#held = null;
+    // Not full any more; the socket itself stays paused until the rest is parsed.
+    this.#paused = 0;
+    this.#parse(held, this.#heldAt);
+    this.host.publishJobs();
+    if (this.#held === null) {
+      if (this.#paused === 0 && !this.#closed) this.sink.resume();
+      this.#maybeEnd();
+    }
+  };
+
+  /**
    * A complete frame arrived. `buf` is valid only during this call (it may be
    * the decoder's partial-line buffer, reused for the next line of the same
    * chunk), so a frame that has to wait for room is copied.
    */
   submit(buf: Buffer, start: number, end: number): void {
+    this.#framesThisTurn++;
     const at = this.receivedAt;
     if (this.#overflow.size > 0 || this.#enqueue(buf, start, end, at) !== 'done') {
       const copy = Buffer.from(buf.subarray(start, end)); // Buffer.from(buffer) copies
@@ -212,6 +299,7 @@ export class Connection {
 
   stopReading(): void {
     this.ignoreInput = true;
+    this.#held = null;
     this.#pause(PAUSE_STOPPED);
   }
 
@@ -283,7 +371,7 @@ export class Connection {
   }
 
   #maybeEnd(): void {
-    if ((this.#readEnded || this.ignoreInput) && this.unanswered === 0 && !this.#ending
+    if ((this.#readEnded || this.ignoreInput) && this.unanswered === 0 && this.#held === null && !this.#ending
       && this.#pendingError === null && !this.framing.oneShot) {
       this.#ending = true;
       this.sink.end();
@@ -292,7 +380,7 @@ export class Connection {
 
   /** Idle timeout: close if nothing is in flight. */
   idle(): void {
-    if (this.unanswered === 0) {
+    if (this.unanswered === 0 && this.#held === null) {
       this.#ending = true;
       this.sink.end();
       this.sink.destroySoon();
@@ -306,6 +394,7 @@ export class Connection {
     const unanswered = this.unanswered;
     this.window.clear();
     this.#overflow.clear();
+    this.#held = null;
     this.host.closed(this, unanswered);
   }
 
@@ -317,6 +406,8 @@ export class Connection {
   #resume(reason: number): void {
     if ((this.#paused & reason) === 0) return;
     this.#paused &= ~reason;
-    if (this.#paused === 0 && !this.#closed) this.sink.resume();
+    if (this.#closed) return;
+    if (this.#paused === 0) this.sink.resume();
+    else if (this.#paused === PAUSE_HELD_INPUT) this.#scheduleParse(); // parse the rest first
   }
 }

@@ -169,8 +169,7 @@ export class Server implements ConnectionHost, HttpFrontHost {
     }
     socket.setTimeout(framing.oneShot ? this.#config.seedTimeoutMs : this.#config.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => {
-      conn.receivedAt = performance.now(); // one clock read per read, shared by its frames
-      framing.onData(conn, chunk);
+      conn.onInput(chunk);
       this.#jobs.publish(); // one store and one wake-up check per read, not per frame
     });
     socket.on('end', () => conn.readEnded());

@@ -7,4 +7,11 @@ export interface FrameSink {
   frame(buf: Buffer, start: number, end: number): void;
   /** The stream is unusable from here on; the decoder refuses further input. */
   error(reason: string): void;
+  /**
+   * Asked after each frame: true makes the decoder stop there and leave the
+   * rest of the chunk unparsed (its `stoppedAt`), to be pushed again later.
+   * How a connection that cannot take more frames now stops parsing instead
+   * of copying every remaining frame of a 64 KiB read aside.
+   */
+  full?(): boolean;
 }

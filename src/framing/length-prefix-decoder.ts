@@ -15,6 +15,8 @@ export class LengthPrefixDecoder {
   #want = -1;
   readonly #partial: PartialFrame;
   #failed = false;
+  /** As LineDecoder.stoppedAt: chunk.length, or where a full sink stopped it. */
+  stoppedAt = 0;
 
   constructor(readonly prefixBytes: 2 | 4, readonly maxFrame: number) {
     this.#partial = new PartialFrame(maxFrame);
@@ -24,10 +26,17 @@ export class LengthPrefixDecoder {
     return this.#prefixHave + this.#partial.length;
   }
 
-  push(chunk: Buffer, sink: FrameSink): boolean {
+  /** As LineDecoder.push: `chunk[from..]`, stopping after a frame when the sink is full. */
+  push(chunk: Buffer, sink: FrameSink, from = 0): boolean {
+    this.stoppedAt = chunk.length;
     if (this.#failed) return false;
-    let at = 0;
+    let at = from;
     while (at < chunk.length) {
+      // Between frames only: #want < 0 and no prefix byte buffered.
+      if (at > from && this.#want < 0 && this.#prefixHave === 0 && sink.full?.() === true) {
+        this.stoppedAt = at;
+        return true;
+      }
       if (this.#want < 0) {
         // Fast path: a whole prefix and frame inside the chunk, zero-copy.
         if (this.#prefixHave === 0 && chunk.length - at >= this.prefixBytes) {

@@ -13,6 +13,12 @@ const CR = 0x0d;
 export class LineDecoder {
   readonly #partial: PartialFrame;
   #failed = false;
+  /**
+   * Where the last push() stopped: the chunk's length when it took all of it
+   * (a partial frame at its end is buffered), else the offset of the first
+   * byte left unparsed because the sink said it was full.
+   */
+  stoppedAt = 0;
 
   constructor(readonly maxFrame: number) {
     // +1: a trailing `\r` may sit in the buffer until the `\n` shows it is one.
@@ -23,10 +29,14 @@ export class LineDecoder {
     return this.#partial.length;
   }
 
-  /** Feeds a chunk; false once the stream has failed (nothing more is read). */
-  push(chunk: Buffer, sink: FrameSink): boolean {
+  /**
+   * Feeds `chunk[from..]`; false once the stream has failed (nothing more is
+   * read). It stops early, after a frame, when the sink reports itself full.
+   */
+  push(chunk: Buffer, sink: FrameSink, from = 0): boolean {
+    this.stoppedAt = chunk.length;
     if (this.#failed) return false;
-    let start = 0;
+    let start = from;
     for (;;) {
       const nl = chunk.indexOf(LF, start);
       if (nl < 0) break;
@@ -47,6 +57,10 @@ export class LineDecoder {
         sink.frame(chunk, start, end);
       }
       start = nl + 1;
+      if (sink.full?.() === true && start < chunk.length) {
+        this.stoppedAt = start;
+        return true;
+      }
     }
     if (start < chunk.length) {
       // The tail has no newline yet. Its first max + 1 bytes prove the frame

@@ -42,7 +42,7 @@ const TEXT = 'text/plain; charset=utf-8';
 const HTTP_FRAMING: Framing = {
   listener: 'http',
   oneShot: false,
-  onData(): void {
+  onData(): number {
     throw new Error('this should not happen: the HTTP front parses its own input');
   },
   frameAnswer: copyAnswer,

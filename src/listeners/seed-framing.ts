@@ -12,10 +12,11 @@ import { seedMessageEnd } from '../framing/seed-frame.js';
 export const seedFraming: Framing = {
   listener: 'seed',
   oneShot: true,
-  onData(conn: Connection, chunk: Buffer): void {
-    if (conn.ignoreInput) return;
+  onData(conn: Connection, chunk: Buffer): number {
+    if (conn.ignoreInput) return chunk.length;
     conn.ignoreInput = true;
     conn.submit(chunk, 0, seedMessageEnd(chunk));
+    return chunk.length;
   },
   frameAnswer: copyAnswer,
 };

@@ -3,7 +3,8 @@ import type { FrameSink } from '../framing/frame-sink.js';
 import type { ListenerName } from '../records.js';
 
 interface Decoder {
-  push(chunk: Buffer, sink: FrameSink): boolean;
+  push(chunk: Buffer, sink: FrameSink, from: number): boolean;
+  readonly stoppedAt: number;
 }
 
 /**
@@ -19,12 +20,13 @@ export function streamFraming(listener: ListenerName, newDecoder: () => Decoder,
   const sink: FrameSink = {
     frame: (buf: Buffer, start: number, end: number) => current!.submit(buf, start, end),
     error: (reason: string) => current!.protocolError(reason),
+    full: () => current!.inputFull,
   };
   return {
     listener,
     oneShot: false,
-    onData(conn: Connection, chunk: Buffer): void {
-      if (conn.ignoreInput) return;
+    onData(conn: Connection, chunk: Buffer, from: number): number {
+      if (conn.ignoreInput) return chunk.length;
       let decoder = decoders.get(conn);
       if (decoder === undefined) {
         decoder = newDecoder();
@@ -32,10 +34,11 @@ export function streamFraming(listener: ListenerName, newDecoder: () => Decoder,
       }
       current = conn;
       try {
-        decoder.push(chunk, sink);
+        decoder.push(chunk, sink, from);
       } finally {
         current = null;
       }
+      return decoder.stoppedAt;
     },
     frameAnswer,
   };
