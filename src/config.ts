@@ -55,7 +55,7 @@ const OPTIONS: readonly Option[] = [
   { flag: 'ack', value: 'written', help: 'answer after the job is processed, the log record written to the OS, or fsync-ed' },
   { flag: 'max-frame', value: '65536', help: 'largest message in bytes (the 2-byte prefix caps at 32767)' },
   { flag: 'max-connections', value: '10000', help: 'open connections across listeners; more are answered ERR and closed' },
-  { flag: 'max-inflight', value: '1024', help: 'requests in flight per connection before it stops being read' },
+  { flag: 'max-inflight', value: '128', help: 'requests in flight per connection before it stops being read (also what one connection can queue ahead of the others)' },
   { flag: 'idle-timeout-ms', value: '60000', help: 'close a persistent connection idle this long' },
   { flag: 'seed-timeout-ms', value: '5000', help: 'seed: close without answer if no data arrives in this time' },
   { flag: 'drain-timeout-ms', value: '30000', help: 'on SIGTERM, give up draining after this long (exit 1)' },

@@ -72,15 +72,19 @@ export function prefixModel(stream: Buffer, prefix: 2 | 4, max: number): Outcome
 }
 
 interface Decoder {
-  push(chunk: Buffer, sink: FrameSink): boolean;
+  push(chunk: Buffer, sink: FrameSink, from?: number): boolean;
   readonly bufferedBytes: number;
+  readonly stoppedAt: number;
 }
 
 /**
  * Feeds the chunks; checks, after every push, that the decoder buffers no
- * more than `bound` and accepts nothing after an error.
+ * more than `bound` and accepts nothing after an error. The sink reports
+ * itself full after frame i when `full[i % full.length]` (as a connection
+ * that cannot take more does): the decoder must then stop, and pushing the
+ * rest of the chunk again from `stoppedAt` must give the same frames.
  */
-function decode(decoder: Decoder, chunks: readonly Buffer[], bound: number): Outcome {
+function decode(decoder: Decoder, chunks: readonly Buffer[], bound: number, full: readonly boolean[]): Outcome {
   const frames: string[] = [];
   let error: string | null = null;
   const sink: FrameSink = {
@@ -92,11 +96,20 @@ function decode(decoder: Decoder, chunks: readonly Buffer[], bound: number): Out
       if (error !== null) throw new Error(`second error "${reason}" after "${error}"`);
       error = reason;
     },
+    full: () => full.length > 0 && full[(frames.length - 1) % full.length] === true,
   };
   for (const chunk of chunks) {
-    const ok = decoder.push(chunk, sink);
-    if (ok !== (error === null)) throw new Error(`push returned ${ok} with error ${String(error)}`);
-    if (decoder.bufferedBytes > bound) throw new Error(`buffers ${decoder.bufferedBytes} bytes, bound ${bound}`);
+    for (let from = 0; ;) {
+      const before = frames.length;
+      const ok = decoder.push(chunk, sink, from);
+      if (ok !== (error === null)) throw new Error(`push returned ${ok} with error ${String(error)}`);
+      if (decoder.bufferedBytes > bound) throw new Error(`buffers ${decoder.bufferedBytes} bytes, bound ${bound}`);
+      const stop = decoder.stoppedAt;
+      if (stop >= chunk.length) break;
+      if (stop <= from || frames.length === before) throw new Error(`stopped at ${stop} after ${from} without a frame`);
+      if (full[(frames.length - 1) % full.length] !== true) throw new Error(`stopped at ${stop} with the sink not full`);
+      from = stop;
+    }
     chunk.fill(0xee); // the decoder must not read this chunk again
   }
   return { frames, error, buffered: decoder.bufferedBytes };
@@ -115,6 +128,8 @@ function cut(stream: Buffer, cuts: readonly number[]): Buffer[] {
 }
 
 const cutsArb = fc.array(fc.nat({ max: 100_000 }), { maxLength: 40 });
+/** After which frames the sink says it is full (cyclic); empty: never. */
+const fullArb = fc.array(fc.boolean(), { maxLength: 6 });
 /** Bytes that matter to the framings, drawn often: LF, CR, 0x00, 0x7f/0x80/0xff (sign bits of a prefix). */
 const byteArb = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(LF, CR, 0x00, 0x7f, 0x80, 0xff));
 const noiseArb = fc.array(byteArb, { maxLength: 200 }).map((a) => Buffer.from(a));
@@ -161,13 +176,13 @@ export interface FuzzTarget {
 export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   {
     name: 'LineDecoder',
-    property: fc.property(fc.integer({ min: 1, max: 64 }).chain((max) => fc.tuple(fc.constant(max), lineStreamArb(max))), cutsArb,
-      ([max, stream], cuts) => same(decode(new LineDecoder(max), cut(stream, cuts), max + 1), lineModel(stream, max))) as fc.IProperty<unknown[]>,
+    property: fc.property(fc.integer({ min: 1, max: 64 }).chain((max) => fc.tuple(fc.constant(max), lineStreamArb(max))), cutsArb, fullArb,
+      ([max, stream], cuts, full) => same(decode(new LineDecoder(max), cut(stream, cuts), max + 1, full), lineModel(stream, max))) as fc.IProperty<unknown[]>,
   },
   ...([2, 4] as const).map((prefix): FuzzTarget => ({
     name: `LengthPrefixDecoder (${prefix}-byte prefix)`,
-    property: fc.property(fc.integer({ min: 0, max: 64 }).chain((max) => fc.tuple(fc.constant(max), prefixStreamArb(prefix, max))), cutsArb,
-      ([max, stream], cuts) => same(decode(new LengthPrefixDecoder(prefix, max), cut(stream, cuts), Math.max(prefix - 1, max)),
+    property: fc.property(fc.integer({ min: 0, max: 64 }).chain((max) => fc.tuple(fc.constant(max), prefixStreamArb(prefix, max))), cutsArb, fullArb,
+      ([max, stream], cuts, full) => same(decode(new LengthPrefixDecoder(prefix, max), cut(stream, cuts), Math.max(prefix - 1, max), full),
         prefixModel(stream, prefix, max))) as fc.IProperty<unknown[]>,
   })),
   {
