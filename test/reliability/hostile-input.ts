@@ -12,7 +12,15 @@
  * well-behaved client's p99 against its baseline (the issue asks for 2x);
  * its wrong answers and errors (must be 0); what the hostile clients saw.
  *
- *   node dist/test/reliability/hostile-input.js [--slow-senders 1000] [--seconds 10] [--rate 400] [--phases each,all]
+ * Rounds: one window's p99 is the 40th-worst of 4,000 latencies, and on two
+ * shared cores it moves by 2x between windows with nothing changed (a phase
+ * whose attack is 150 idle connections measured 2.45x once). So the script
+ * runs every phase, the baseline included, in `--rounds` rounds (baseline,
+ * then each phase, per round), and compares medians: the median of a phase's
+ * p99s over the median of the baseline's. The baseline's own spread is
+ * printed as the noise band.
+ *
+ *   node dist/test/reliability/hostile-input.js [--slow-senders 1000] [--seconds 10] [--rate 400] [--phases each,all] [--rounds 3]
  *
  * Raises the open-files limit of the server and of the hostile process with
  * `ulimit -n` when the current one is too low (and says so).
@@ -61,6 +69,8 @@ export interface HostileInputOptions {
   readonly warmupS?: number;
   /** 'each': one phase per attack, then all at once; 'all': only all at once. */
   readonly phases?: 'each' | 'all';
+  /** Rounds of (baseline, then every phase); figures are medians over them. Default 1. */
+  readonly rounds?: number;
   /**
    * A phase whose well-behaved p99 exceeds this multiple of the baseline is a
    * violation. A timing figure: set by the script (2, as the issue asks),
@@ -69,9 +79,25 @@ export interface HostileInputOptions {
   readonly p99Limit?: number;
 }
 
+/** The well-behaved client's windows of one phase, over every round. */
+export interface Measured {
+  readonly requests: number;
+  readonly wrong: number;
+  readonly errors: number;
+  /** Medians over the rounds (µs). */
+  readonly p50: number;
+  readonly p99: number;
+  /** Each round's p99 (µs), in round order. */
+  readonly p99s: readonly number[];
+  readonly max: number;
+  /** A few of the wrong answers and errors, for the report. */
+  readonly samples: readonly string[];
+}
+
 export interface Phase {
   readonly name: string;
-  readonly good: LoadResult;
+  readonly good: Measured;
+  /** Median p99 over the baseline's median p99. */
   readonly p99Ratio: number;
   readonly rssMax: number;
   readonly fdMax: number;
@@ -79,7 +105,8 @@ export interface Phase {
 }
 
 export interface HostileInputResult extends ScenarioResult {
-  readonly baseline: LoadResult;
+  readonly baseline: Measured;
+  readonly rounds: number;
   readonly phases: readonly Phase[];
   readonly rssBaseline: number;
   /** Peak RSS after a saturating well-behaved load: the footprint of legitimate work. */
@@ -109,9 +136,35 @@ const EVIDENCE: Partial<Record<Attack, readonly string[]>> = {
   'never-reads': ['never-reads: bytes written'],
 };
 
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function measured(windows: readonly LoadResult[]): Measured {
+  return {
+    requests: windows.reduce((n, w) => n + w.requests, 0),
+    wrong: windows.reduce((n, w) => n + w.wrong, 0),
+    errors: windows.reduce((n, w) => n + w.errors, 0),
+    p50: median(windows.map((w) => w.latencyUs.p50)),
+    p99: median(windows.map((w) => w.latencyUs.p99)),
+    p99s: windows.map((w) => w.latencyUs.p99),
+    max: Math.max(...windows.map((w) => w.latencyUs.max)),
+    samples: windows.flatMap((w) => [...w.wrongSamples, ...w.errorSamples]).slice(0, 3).map((x) => JSON.stringify(x)),
+  };
+}
+
 /** One phase: the attacks run in a child process while the well-behaved client measures. */
+interface PhaseWindow {
+  readonly good: LoadResult;
+  readonly rssMax: number;
+  readonly fdMax: number;
+  readonly attacks: Record<string, number>;
+}
+
 async function attackPhase(server: ServerProcess, wrapper: readonly string[], options: HostileOptions, seconds: number, rate: number, warmupS: number)
-  : Promise<Omit<Phase, 'name' | 'p99Ratio'>> {
+  : Promise<PhaseWindow> {
   const command = [...wrapper, process.execPath, HOSTILE_CLIENTS];
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
@@ -166,34 +219,54 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
     const rssBusy = peakRssBytes(server.pid);
     const rssBound = rssBusy + maxConnections * (MAX_FRAME + PER_CONNECTION_OVERHEAD) + HEAP_SLACK;
     const warmupS = o.warmupS ?? 2;
-    const baseline = await goodClient(server.ports['line']!, o.seconds, rate, warmupS);
-    const rssBaseline = rssBytes(server.pid);
+    const rounds = o.rounds ?? 1;
+    if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`rounds must be a positive integer, got ${rounds}`);
     const plan: [string, readonly Attack[]][] = [
       ...(o.phases === 'all' ? [] : ATTACKS.map((a): [string, readonly Attack[]] => [a, [a]])),
       ['all at once', ATTACKS],
     ];
-    const phases: Phase[] = [];
-    for (const [name, attacks] of plan) {
-      const options: HostileOptions = {
-        attacks, ports: server.ports, maxFrame: MAX_FRAME, slowSenders: o.slowSenders, floodSize, truncated, halfOpenPerSecond: o.halfOpenPerSecond ?? 20,
-        neverReaders: 1,
-      };
-      const p = await attackPhase(server, wrapper, options, o.seconds, rate, warmupS);
-      const phase = { name, ...p, p99Ratio: p.good.latencyUs.p99 / Math.max(1, baseline.latencyUs.p99) };
-      phases.push(phase);
-      if (o.p99Limit !== undefined && phase.p99Ratio > o.p99Limit) {
-        v(`${name}: well-behaved client p99 ${phase.good.latencyUs.p99} µs is ${phase.p99Ratio.toFixed(2)}x its baseline ${baseline.latencyUs.p99} µs (limit ${o.p99Limit}x)`);
-      }
-      if (p.rssMax > rssBound) v(`${name}: server RSS ${mib(p.rssMax)} MiB over its bound ${mib(rssBound)} MiB`);
-      if (p.good.wrong > 0 || p.good.errors > 0) {
-        v(`${name}: well-behaved client got ${p.good.wrong} wrong answers, ${p.good.errors} errors ${JSON.stringify([...p.good.wrongSamples, ...p.good.errorSamples].slice(0, 3))}`);
-      }
-      for (const [key, n] of Object.entries(p.attacks)) if (/WRONG|OTHER|CLOSED BY SERVER/u.test(key)) v(`${name}: a hostile client saw ${n} × "${key}"`);
-      for (const a of attacks) {
-        const oneOf = EVIDENCE[a] ?? [];
-        if (oneOf.length > 0 && oneOf.every((e) => (p.attacks[e] ?? 0) === 0)) v(`${name}: the ${a} attack did not happen as designed: none of ${JSON.stringify(oneOf)}`);
+    const baselineWindows: LoadResult[] = [];
+    const windows = plan.map((): LoadResult[] => []);
+    const rss = plan.map(() => 0);
+    const fds = plan.map(() => 0);
+    const attackCounts = plan.map((): Record<string, number> => ({}));
+    let rssBaseline = 0;
+    for (let round = 0; round < rounds; round++) {
+      baselineWindows.push(await goodClient(server.ports['line']!, o.seconds, rate, warmupS));
+      rssBaseline = Math.max(rssBaseline, rssBytes(server.pid));
+      for (const [k, [name, attacks]] of plan.entries()) {
+        const options: HostileOptions = {
+          attacks, ports: server.ports, maxFrame: MAX_FRAME, slowSenders: o.slowSenders, floodSize, truncated, halfOpenPerSecond: o.halfOpenPerSecond ?? 20,
+          neverReaders: 1,
+        };
+        const p = await attackPhase(server, wrapper, options, o.seconds, rate, warmupS);
+        windows[k]!.push(p.good);
+        rss[k] = Math.max(rss[k]!, p.rssMax);
+        fds[k] = Math.max(fds[k]!, p.fdMax);
+        for (const [key, n] of Object.entries(p.attacks)) attackCounts[k]![key] = (attackCounts[k]![key] ?? 0) + n;
+        if (p.rssMax > rssBound) v(`${name} (round ${round + 1}): server RSS ${mib(p.rssMax)} MiB over its bound ${mib(rssBound)} MiB`);
+        for (const a of attacks) {
+          const oneOf = EVIDENCE[a] ?? [];
+          if (oneOf.length > 0 && oneOf.every((e) => (p.attacks[e] ?? 0) === 0)) {
+            v(`${name} (round ${round + 1}): the ${a} attack did not happen as designed: none of ${JSON.stringify(oneOf)}`);
+          }
+        }
       }
     }
+    const baseline = measured(baselineWindows);
+    const phases: Phase[] = plan.map(([name], k) => {
+      const good = measured(windows[k]!);
+      return { name, good, p99Ratio: good.p99 / Math.max(1, baseline.p99), rssMax: rss[k]!, fdMax: fds[k]!, attacks: attackCounts[k]! };
+    });
+    for (const phase of phases) {
+      const { name, good } = phase;
+      if (o.p99Limit !== undefined && phase.p99Ratio > o.p99Limit) {
+        v(`${name}: well-behaved client p99 ${good.p99} µs (median of ${rounds}) is ${phase.p99Ratio.toFixed(2)}x its baseline ${baseline.p99} µs (limit ${o.p99Limit}x)`);
+      }
+      if (good.wrong > 0 || good.errors > 0) v(`${name}: well-behaved client got ${good.wrong} wrong answers, ${good.errors} errors ${good.samples.join(' ')}`);
+      for (const [key, n] of Object.entries(phase.attacks)) if (/WRONG|OTHER|CLOSED BY SERVER/u.test(key)) v(`${name}: a hostile client saw ${n} × "${key}"`);
+    }
+    if (baseline.wrong > 0 || baseline.errors > 0) v(`alone: well-behaved client got ${baseline.wrong} wrong answers, ${baseline.errors} errors ${baseline.samples.join(' ')}`);
     // Alive: still answering, then a clean drain.
     const health = await httpGet(server.ports['http']!, '/healthz').then((r) => r.status, (err: Error) => err.message);
     const seed = await seedRequest(server.ports['seed']!, 'abc1a').then((r) => r.answer, (err: Error) => err.message);
@@ -209,9 +282,9 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         + `random bytes, oversize, invalid UTF-8, half-open, a never-reading pipeliner: alive; RSS max `
         + `${mib(Math.max(...phases.map((p) => p.rssMax)))} MiB (peak under a saturating legitimate load ${mib(rssBusy)}, bound ${mib(rssBound)}); well-behaved client: `
         + `${phases.reduce((n, p) => n + p.good.wrong, 0)} wrong answers, ${phases.reduce((n, p) => n + p.good.errors, 0)} errors, `
-        + `p99 ${(baseline.latencyUs.p99 / 1000).toFixed(2)} ms alone, ${(all.good.latencyUs.p99 / 1000).toFixed(2)} ms (${all.p99Ratio.toFixed(2)}x) under all attacks`
+        + `p99 ${(baseline.p99 / 1000).toFixed(2)} ms alone, ${(all.good.p99 / 1000).toFixed(2)} ms (${all.p99Ratio.toFixed(2)}x) under all attacks`
         + `${phases.length > 1 ? `, worst single attack ${worst.name} ${worst.p99Ratio.toFixed(2)}x` : ''}`,
-      baseline, phases, rssBaseline, rssBusy, rssBound, maxConnections, fdNote,
+      baseline, rounds, phases, rssBaseline, rssBusy, rssBound, maxConnections, fdNote,
     };
   } finally {
     await server.stop('SIGKILL');
@@ -223,21 +296,22 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'slow-senders': { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '400' },
-      flood: { type: 'string', default: '200' }, phases: { type: 'string', default: 'each' },
+      flood: { type: 'string', default: '200' }, phases: { type: 'string', default: 'each' }, rounds: { type: 'string', default: '3' },
     },
   });
   if (values.phases !== 'each' && values.phases !== 'all') throw new Error(`--phases must be each or all, got ${values.phases}`);
   process.stdout.write(`hostile input: ${machine()}\n`);
   const r = await runHostileInput({
     slowSenders: Number(values['slow-senders']), seconds: Number(values.seconds), rate: Number(values.rate), floodSize: Number(values.flood),
-    phases: values.phases, p99Limit: 2,
+    phases: values.phases, p99Limit: 2, rounds: Number(values.rounds),
   });
   process.stdout.write(`${r.fdNote}; --max-connections ${r.maxConnections}; peak RSS under a saturating legitimate load ${mib(r.rssBusy)} MiB; `
     + `RSS bound ${mib(r.rssBound)} MiB (that + ${r.maxConnections} connections × (max frame + 128 KiB) + 64 MiB heap slack)\n${textTable(
-    ['phase', 'requests', 'p50 µs', 'p99 µs', 'p99 / alone', 'max µs', 'wrong', 'errors', 'server RSS max MiB', 'server fds max'],
+    ['phase', 'requests', 'p50 µs', 'p99 µs', 'p99 / alone', 'p99 of each round, µs', 'max µs', 'wrong', 'errors', 'server RSS max MiB', 'server fds max'],
     [['alone (baseline)', r.baseline, 1, r.rssBaseline, 0] as const, ...r.phases.map((p) => [p.name, p.good, p.p99Ratio, p.rssMax, p.fdMax] as const)]
-      .map(([name, l, ratio, rss, fds]) => [name, l.requests, l.latencyUs.p50, l.latencyUs.p99, ratio.toFixed(2), l.latencyUs.max, l.wrong, l.errors, mib(rss), fds || '-']),
-  )}\n`);
+      .map(([name, m, ratio, rss, fds]) => [name, m.requests, m.p50, m.p99, ratio.toFixed(2), m.p99s.join(' '), m.max, m.wrong, m.errors, mib(rss), fds || '-']),
+  )}\n${r.rounds} round(s); p50 and p99 are medians over them. The baseline's own p99 moved between `
+    + `${Math.min(...r.baseline.p99s)} and ${Math.max(...r.baseline.p99s)} µs (${(Math.max(...r.baseline.p99s) / Math.max(1, Math.min(...r.baseline.p99s))).toFixed(2)}x) with nothing attacking.\n`);
   for (const p of r.phases) process.stdout.write(`\n${p.name}:\n${textTable(['hostile client event', 'count'], Object.entries(p.attacks).sort())}\n`);
   finish(r);
   saveResult('hostile-input', r);
