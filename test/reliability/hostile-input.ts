@@ -37,7 +37,7 @@ import { ATTACKS, type Attack, type HostileMessage, type HostileOptions } from '
 import { httpGet } from './lib/http-get.js';
 import { fdCount, fdLimitWrapper } from './lib/proc.js';
 import { type ScenarioResult, finish, isMain, machine, mib, saveResult, tempDir } from './lib/report.js';
-import { textTable } from '../../profiling/lib/bench-stats.js';
+import { spread, textTable } from '../../profiling/lib/bench-stats.js';
 import { startRingpool, tail } from './lib/ringpool.js';
 
 const HOSTILE_CLIENTS = fileURLToPath(new URL('./hostile-clients.js', import.meta.url));
@@ -136,19 +136,13 @@ const EVIDENCE: Partial<Record<Attack, readonly string[]>> = {
   'never-reads': ['never-reads: bytes written'],
 };
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 function measured(windows: readonly LoadResult[]): Measured {
   return {
     requests: windows.reduce((n, w) => n + w.requests, 0),
     wrong: windows.reduce((n, w) => n + w.wrong, 0),
     errors: windows.reduce((n, w) => n + w.errors, 0),
-    p50: median(windows.map((w) => w.latencyUs.p50)),
-    p99: median(windows.map((w) => w.latencyUs.p99)),
+    p50: spread(windows.map((w) => w.latencyUs.p50)).median,
+    p99: spread(windows.map((w) => w.latencyUs.p99)).median,
     p99s: windows.map((w) => w.latencyUs.p99),
     max: Math.max(...windows.map((w) => w.latencyUs.max)),
     samples: windows.flatMap((w) => [...w.wrongSamples, ...w.errorSamples]).slice(0, 3).map((x) => JSON.stringify(x)),

@@ -112,7 +112,7 @@ int32_t MpscRing::take(int32_t max, TakenRecord* out, int32_t room, bool first) 
     at = advance(at, size);
     if (length == kPaddingLength) continue;
     if (length < 0 || record_size(length) > size) corrupted("committed LENGTH", record, length);
-    out[n++] = TakenRecord{index_of(record) + kHeaderBytes, length, at, size};
+    out[n++] = TakenRecord{index_of(record) + kHeaderBytes, length, at};
     bump(cstats_, kStatRecords);
     bump(cstats_, kStatBytes, length);
   }

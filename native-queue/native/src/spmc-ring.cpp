@@ -144,7 +144,7 @@ int32_t SpmcRing::take(int32_t max, TakenRecord* out, int32_t room) {
       if (size < kHeaderBytes || size > capacity_ || (size & (kRecordAlign - 1)) != 0) corrupted("taken SIZE", at, size);
       if (length != kPaddingLength) {
         if (length < 0 || record_size(length) > size) corrupted("taken LENGTH", at, length);
-        out[n++] = TakenRecord{index_of(at) + kHeaderBytes, length, at, size};
+        out[n++] = TakenRecord{index_of(at) + kHeaderBytes, length, at};
         bump(cstats_, kStatRecords);
         bump(cstats_, kStatBytes, length);
       }

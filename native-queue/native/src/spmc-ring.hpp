@@ -23,8 +23,7 @@ namespace ringpool {
 struct TakenRecord {
   int32_t index;     // payload start in the record area
   int32_t length;    // payload bytes
-  int32_t position;  // ring position of its header
-  int32_t size;      // its SIZE (header + payload + padding to 8)
+  int32_t position;  // SPMC: ring position of its header; MPSC: see MpscRing::take
 };
 
 /** Misuse the binding turns into the same errors as the JavaScript ring. */
