@@ -163,6 +163,7 @@ export class Connection {
    * one turn's share at a time.
    */
   onInput(chunk: Buffer): void {
+    if (this.#ending && this.ignoreInput) return; // after the last answer: read only to see the peer's end
     if (this.#held !== null) {
       // A read that was already under way when the socket was paused.
       this.#held = Buffer.concat([this.#held.subarray(this.#heldAt), chunk]);
@@ -294,6 +295,14 @@ export class Connection {
   /** The peer half-closed: answer what is in flight, then end our side. */
   readEnded(): void {
     this.#readEnded = true;
+    if (this.framing.oneShot && !this.ignoreInput) {
+      // A seed client that closed before sending its message: the original's
+      // recv() returns b'' and it closes without an answer. So do we, now,
+      // rather than holding the slot until --seed-timeout-ms.
+      this.#ending = true;
+      this.sink.end();
+      return;
+    }
     this.#maybeEnd();
   }
 
@@ -350,6 +359,7 @@ export class Connection {
         if (corked) this.sink.uncork();
         this.#ending = true;
         this.sink.end(bytes);
+        if (p.closeAfter) this.#discardUntilPeerEnds();
         return false;
       }
       if (!corked) { this.sink.cork(); corked = true; }
@@ -396,6 +406,21 @@ export class Connection {
     this.#overflow.clear();
     this.#held = null;
     this.host.closed(this, unanswered);
+  }
+
+  /**
+   * After a protocol error's answer and our half-close: read again, dropping
+   * everything, so that the peer's own close is seen and the socket goes.
+   * Left paused, a socket never sees it (the kernel tells only a reader),
+   * and held its slot until the idle timeout. Read rather than destroyed:
+   * closing with unread input sends a reset, which can destroy the error
+   * answer still on its way to the client.
+   */
+  #discardUntilPeerEnds(): void {
+    this.#held = null;
+    this.#overflow.clear();
+    this.#paused = 0;
+    if (!this.#closed) this.sink.resume();
   }
 
   #pause(reason: number): void {

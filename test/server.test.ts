@@ -3,6 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -77,6 +78,22 @@ test('seed protocol: a client that sends nothing is closed without an answer, as
   const client = await PipelinedClient.connect(server.ports['seed']!, 'line');
   await client.closed; // only the server's timeout can close it
   assert.deepEqual(await client.next(1), []);
+  await stopCleanly(server);
+  assert.equal(logLines(server.logFile).length, 0);
+});
+
+test('seed protocol: a client that half-closes without a message is closed at once, without an answer, as the original does', { timeout: 15_000 },
+  async (t) => {
+  const server = await ringpool(['--seed-timeout-ms', '600000']); // far longer than the test: not the timeout
+  t.after(() => server.child.kill('SIGKILL'));
+  const got = await new Promise<string>((resolve, reject) => {
+    let data = '';
+    const s = net.createConnection({ host: '127.0.0.1', port: server.ports['seed']!, allowHalfOpen: true }, () => s.end());
+    s.on('data', (c: Buffer) => { data += c.toString('utf8'); });
+    s.on('end', () => { s.destroy(); resolve(data); }); // the server's half-close
+    s.on('error', reject);
+  });
+  assert.equal(got, '');
   await stopCleanly(server);
   assert.equal(logLines(server.logFile).length, 0);
 });
@@ -171,6 +188,48 @@ test('oversize frame: ERR frame too large, then the server closes the connection
   assert.equal(answers[0], '1 no\n');
   assert.match(answers[1]!, /^ERR frame too large/);
   await client.closed;
+  await stopCleanly(server);
+});
+
+/** Raw bytes to a port; resolves with everything the server sent once it has closed its side. */
+function exchange(port: number, bytes: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const s = net.createConnection({ host: '127.0.0.1', port }, () => s.write(bytes));
+    s.on('data', (c: Buffer) => { got += c.toString('utf8'); });
+    s.on('close', () => resolve(got));
+    s.on('error', reject);
+  });
+}
+
+test('after a protocol error and the client\'s own close, the connection\'s slot is free again at once (not at the idle timeout)', async (t) => {
+  // One slot, and an idle timeout far longer than the test.
+  const server = await ringpool(['--max-connections', '1', '--idle-timeout-ms', '600000']);
+  t.after(() => server.child.kill('SIGKILL'));
+  // A negative 2-byte length; once the ERR is in, more bytes and the client's
+  // close: the server must read past those bytes to see the close.
+  const error = await new Promise<string>((resolve, reject) => {
+    let got = '';
+    const s = net.createConnection({ host: '127.0.0.1', port: server.ports['binary']! }, () => s.write(Buffer.from([0xff, 0xff])));
+    s.on('data', (c: Buffer) => {
+      if (got === '') s.end(Buffer.alloc(1000, 0x41));
+      got += c.toString('utf8');
+    });
+    s.on('close', () => resolve(got));
+    s.on('error', reject);
+  });
+  assert.match(error, /ERR negative frame length/u);
+  // The server sees that close a moment after the client does: until then a
+  // new connection is refused. Each retry follows the previous refusal's close.
+  let refusals = 0;
+  for (;;) {
+    const answer = await exchange(server.ports['seed']!, Buffer.from('abc1a'));
+    if (answer !== 'ERR too many connections\n') {
+      assert.equal(answer, expectedAnswer('abc1a'));
+      break;
+    }
+    assert.ok(++refusals < 1000, 'the slot of the connection that failed is still taken');
+  }
   await stopCleanly(server);
 });
 
