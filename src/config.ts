@@ -23,6 +23,9 @@ export interface Config {
   readonly ack: AckMode;
   readonly maxFrame: number;
   readonly maxConnections: number;
+  /** ERR answers a second to connections over maxConnections; past that the listeners pause (RefusalGate). */
+  readonly refusalsPerSecond: number;
+  readonly refusalWindowMs: number;
   readonly maxInflight: number;
   readonly idleTimeoutMs: number;
   readonly seedTimeoutMs: number;
@@ -55,6 +58,8 @@ const OPTIONS: readonly Option[] = [
   { flag: 'ack', value: 'written', help: 'answer after the job is processed, the log record written to the OS, or fsync-ed' },
   { flag: 'max-frame', value: '65536', help: 'largest message in bytes (the 2-byte prefix caps at 32767)' },
   { flag: 'max-connections', value: '10000', help: 'open connections across listeners; more are answered ERR and closed' },
+  { flag: 'refusals-per-second', value: '80', help: 'ERR answers a second to connections over --max-connections; past that the listeners close for the rest of the window and the kernel refuses' },
+  { flag: 'refusal-window-ms', value: '100', help: 'the window --refusals-per-second is counted in, and the longest pause' },
   { flag: 'max-inflight', value: '128', help: 'requests in flight per connection before it stops being read (also what one connection can queue ahead of the others)' },
   { flag: 'idle-timeout-ms', value: '60000', help: 'close a persistent connection idle this long' },
   { flag: 'seed-timeout-ms', value: '5000', help: 'seed: close without answer if no data arrives in this time' },
@@ -144,6 +149,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     ack: oneOf('ack', get('ack'), ACK_MODES),
     maxFrame,
     maxConnections: int('max-connections', get('max-connections'), 1, 65535),
+    refusalsPerSecond: int('refusals-per-second', get('refusals-per-second'), 0, 1_000_000),
+    refusalWindowMs: int('refusal-window-ms', get('refusal-window-ms'), 1, 3_600_000),
     maxInflight: int('max-inflight', get('max-inflight'), 1, 1 << 20),
     idleTimeoutMs: int('idle-timeout-ms', get('idle-timeout-ms'), 1),
     seedTimeoutMs: int('seed-timeout-ms', get('seed-timeout-ms'), 1),

@@ -15,6 +15,7 @@ import { errorAnswer } from './job/jobs.js';
 import { binaryFraming } from './listeners/binary-framing.js';
 import { HttpFront, type HttpFrontHost } from './listeners/http-front.js';
 import { lineFraming } from './listeners/line-framing.js';
+import { RefusalGate } from './listeners/refusal-gate.js';
 import { seedFraming } from './listeners/seed-framing.js';
 import { formatLogRecord } from './log-format/log-fields.js';
 import { Metrics } from './metrics/metrics-registry.js';
@@ -53,7 +54,13 @@ export class Server implements ConnectionHost, HttpFrontHost {
   #http: HttpFront | null = null;
   readonly #workers: (Worker | null)[];
   #writer: Worker | null = null;
-  readonly #servers: net.Server[] = [];
+  /** The framed listeners (seed, line, binary) and the ports they bound: a pause reopens them there. */
+  readonly #listeners: { readonly server: net.Server; port: number }[] = [];
+  readonly #gate: RefusalGate;
+  /** performance.now() of the last pause that was logged: a flood logs once a second, not every window. */
+  #pauseLoggedAt = -Infinity;
+  #logReopen = false;
+  #reopenRetry: NodeJS.Timeout | null = null;
   readonly #table: ConnectionTable;
   readonly #waitingForSpace = new Queue<Connection>();
   readonly #waitingForLog = new Set<Connection>();
@@ -93,6 +100,7 @@ export class Server implements ConnectionHost, HttpFrontHost {
     this.#threadCounters = createThreadCounters(config.workers);
     this.#workers = new Array<Worker | null>(config.workers).fill(null);
     this.#table = new ConnectionTable(config.maxConnections);
+    this.#gate = new RefusalGate(config.refusalsPerSecond, config.refusalWindowMs, { close: () => this.#pauseListeners(), reopen: () => this.#reopenListeners() });
     const c = this.#completions.data;
     this.#completionView = ringView(c);
     this.#completionBytes = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
@@ -138,6 +146,7 @@ export class Server implements ConnectionHost, HttpFrontHost {
         ],
         threadCounters: this.#threadCounters,
         workers: c.workers,
+        listenerPauses: () => this.#gate.pauses,
       });
       this.#http = new HttpFront(this, { host: c.host, port: c.httpPort, maxFrame: c.maxFrame, idleTimeoutMs: c.idleTimeoutMs });
       this.ports['http'] = await this.#http.listen();
@@ -146,15 +155,54 @@ export class Server implements ConnectionHost, HttpFrontHost {
 
   #listen(port: number, framing: Framing): Promise<number> {
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket, framing));
-    this.#servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, this.#config.host, () => {
         server.off('error', reject);
-        server.on('error', (err) => this.#log.error({ err }, 'listener error'));
-        resolve((server.address() as net.AddressInfo).port);
+        const bound = (server.address() as net.AddressInfo).port;
+        this.#listeners.push({ server, port: bound });
+        server.on('error', (err) => {
+          this.#log.error({ err, port: bound }, 'listener error');
+          // A reopen after a pause failed (the port was taken meanwhile): try again.
+          if (!server.listening) this.#retryReopen();
+        });
+        resolve(bound);
       });
     });
+  }
+
+  /** The refusal budget is spent (RefusalGate): stop accepting until its window ends. */
+  #pauseListeners(): void {
+    for (const { server } of this.#listeners) server.close();
+    const now = performance.now();
+    if (now - this.#pauseLoggedAt < 1000) return;
+    this.#pauseLoggedAt = now;
+    this.#logReopen = true;
+    this.#log.warn({ refusalsPerSecond: this.#config.refusalsPerSecond, pauses: this.#gate.pauses },
+      `connection flood past --max-connections: listeners closed for the rest of a ${this.#config.refusalWindowMs} ms window; the kernel refuses new connections`);
+  }
+
+  #reopenListeners(): void {
+    if (this.#draining) return;
+    let pending = 0;
+    for (const { server, port } of this.#listeners) {
+      if (server.listening) continue;
+      pending++;
+      server.listen(port, this.#config.host, () => {
+        if (--pending === 0 && this.#logReopen) {
+          this.#logReopen = false;
+          this.#log.info({ pauses: this.#gate.pauses }, 'listeners reopened');
+        }
+      });
+    }
+  }
+
+  #retryReopen(): void {
+    if (this.#draining || this.#reopenRetry !== null) return;
+    this.#reopenRetry = setTimeout(() => {
+      this.#reopenRetry = null;
+      this.#reopenListeners();
+    }, 1000);
   }
 
   #accept(socket: net.Socket, framing: Framing): void {
@@ -165,6 +213,7 @@ export class Server implements ConnectionHost, HttpFrontHost {
       socket.on('error', () => socket.destroy());
       socket.end(framing.frameAnswer(TOO_MANY_CONNECTIONS, 0, TOO_MANY_CONNECTIONS.length));
       socket.setTimeout(1000, () => socket.destroy());
+      this.#gate.refused();
       return;
     }
     socket.setTimeout(framing.oneShot ? this.#config.seedTimeoutMs : this.#config.idleTimeoutMs);
@@ -257,6 +306,7 @@ export class Server implements ConnectionHost, HttpFrontHost {
 
   closed(conn: Connection, _unanswered: number): void {
     this.#table.release(conn.id);
+    this.#gate.roomFreed();
     this.#requests.openConnections[conn.listenerCode]! -= 1;
     this.#waitingForLog.delete(conn);
     this.#checkDrained();
@@ -471,7 +521,9 @@ export class Server implements ConnectionHost, HttpFrontHost {
   async #drain(): Promise<ServerSummary> {
     {
       this.#draining = true;
-      for (const s of this.#servers) s.close();
+      this.#gate.stop();
+      if (this.#reopenRetry !== null) clearTimeout(this.#reopenRetry);
+      for (const { server } of this.#listeners) server.close();
       for (const conn of this.#table.all()) {
         // The HTTP front keeps serving: /healthz answers 503 while the drain
         // lasts, new jobs are refused, every response says "close".

@@ -203,8 +203,8 @@ function exchange(port: number, bytes: Buffer): Promise<string> {
 }
 
 test('after a protocol error and the client\'s own close, the connection\'s slot is free again at once (not at the idle timeout)', async (t) => {
-  // One slot, and an idle timeout far longer than the test.
-  const server = await ringpool(['--max-connections', '1', '--idle-timeout-ms', '600000']);
+  // One slot, an idle timeout far longer than the test, and no refusal budget to run out.
+  const server = await ringpool(['--max-connections', '1', '--idle-timeout-ms', '600000', '--refusals-per-second', '1000000']);
   t.after(() => server.child.kill('SIGKILL'));
   // A negative 2-byte length; once the ERR is in, more bytes and the client's
   // close: the server must read past those bytes to see the close.
@@ -246,6 +246,54 @@ test('max connections: one more connection is answered ERR and closed', async (t
   await c.closed;
   a.close();
   b.close();
+  await stopCleanly(server);
+});
+
+/** How a bare connection attempt ends: 'connected', or the error code (ECONNREFUSED when nothing listens). */
+function connectOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.createConnection({ host: '127.0.0.1', port });
+    s.once('connect', () => { s.destroy(); resolve('connected'); });
+    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
+
+/**
+ * A server with one connection slot and a budget of one refusal per window
+ * of `windowMs`: `a` holds the slot, and one more connection has been
+ * refused with ERR, which spent the budget.
+ */
+async function fullAfterOneRefusal(t: { after: (fn: () => void) => void }, windowMs: number)
+  : Promise<{ server: ServerProcess & { logFile: string }; a: PipelinedClient }> {
+  const server = await ringpool(['--max-connections', '1', '--refusals-per-second', '0', '--refusal-window-ms', String(windowMs)]);
+  t.after(() => server.child.kill('SIGKILL'));
+  const a = await PipelinedClient.connect(server.ports['line']!, 'line');
+  a.send(['aa']);
+  await a.next(1);
+  const b = await PipelinedClient.connect(server.ports['line']!, 'line');
+  assert.deepEqual(await b.next(1), ['ERR too many connections\n']);
+  await b.closed;
+  return { server, a };
+}
+
+test('a flood past --max-connections: ERR within the refusal budget, then the kernel refuses while open connections go on', async (t) => {
+  // A window far longer than the test: the pause cannot end under it.
+  const { server, a } = await fullAfterOneRefusal(t, 600_000);
+  // The listeners were closed before that answer was written.
+  for (const name of ['seed', 'line', 'binary']) assert.equal(await connectOutcome(server.ports[name]!), 'ECONNREFUSED', name);
+  await server.waitForStderr(/connection flood past --max-connections: listeners closed/u);
+  a.send(['abc1a']);
+  assert.deepEqual(await a.next(1), [expectedAnswer('abc1a')]);
+  a.close();
+  await stopCleanly(server); // a drain during a pause: no reopen, exit 0
+});
+
+test('after a flood pause the listeners reopen and refuse with ERR again', async (t) => {
+  const { server, a } = await fullAfterOneRefusal(t, 100);
+  await server.waitForStderr(/listeners reopened/u);
+  const c = await PipelinedClient.connect(server.ports['binary']!, 'binary');
+  assert.deepEqual(await c.next(1), ['ERR too many connections\n']);
+  a.close();
   await stopCleanly(server);
 });
 

@@ -21,6 +21,8 @@ export interface MetricsSource {
   readonly rings: readonly { readonly name: string; readonly buffer: SharedArrayBuffer }[];
   readonly threadCounters: SharedArrayBuffer;
   readonly workers: number;
+  /** Times a flood past --max-connections closed the listeners (RefusalGate). */
+  readonly listenerPauses: () => number;
 }
 
 /**
@@ -117,6 +119,9 @@ export class Metrics {
           accumulate(null, r.latency[l]!, LATENCY))));
     this.#register('ringpool_open_connections', 'Open client connections, by listener.', 'gauge', () =>
       LISTENER_NAMES.map((listener, l) => ({ labels: { listener }, value: r.openConnections[l]! })));
+    this.#register('ringpool_listener_pauses_total',
+      'Times refusals past --max-connections spent their budget and the listeners closed for the rest of the window.', 'counter',
+      () => [{ labels: {}, value: this.#source.listenerPauses() }]);
   }
 
   #defineJobRing(): void {

@@ -40,12 +40,28 @@ const count = (key: string, n = 1): void => { stats[key] = (stats[key] ?? 0) + n
 let stopping = false;
 const sockets = new Set<net.Socket>();
 const timers: NodeJS.Timeout[] = [];
+/** The error each socket ended with, if any: how a connection was turned away when it got no answer. */
+const errors = new WeakMap<net.Socket, string>();
+
+/**
+ * A connection that got no answer at all was turned away by the kernel if
+ * the server had paused its listeners (a flood past --max-connections spent
+ * the refusal budget): refused outright, or reset while queued, unaccepted.
+ */
+function turnedAwayByKernel(s: net.Socket): string | null {
+  const code = errors.get(s);
+  return code === 'ECONNREFUSED' ? 'refused by the kernel (listeners paused)'
+    : code === 'ECONNRESET' ? 'reset unanswered (queued when the listeners paused)' : null;
+}
 
 function connect(port: number, onConnect?: (s: net.Socket) => void, allowHalfOpen = false): net.Socket {
   const s = net.createConnection({ host: HOST, port, allowHalfOpen });
   sockets.add(s);
   s.on('close', () => sockets.delete(s));
-  s.on('error', (err: NodeJS.ErrnoException) => count(`socket error ${err.code ?? err.message}`));
+  s.on('error', (err: NodeJS.ErrnoException) => {
+    errors.set(s, err.code ?? err.message);
+    count(`socket error ${err.code ?? err.message}`);
+  });
   if (onConnect !== undefined) s.once('connect', () => onConnect(s));
   return s;
 }
@@ -83,7 +99,8 @@ function oversizeAttack(o: HostileOptions): void {
     let got = '';
     s.on('data', (c: Buffer) => { got += c.toString('latin1'); });
     s.on('close', () => count(`oversize ${name}: ${/ERR (frame too large|negative frame length)|HTTP\/1\.1 413/u.test(got) ? 'refused clearly'
-      : /ERR too many connections|HTTP\/1\.1 503/u.test(got) ? 'turned away (too many connections)' : `OTHER (${got.slice(0, 40)})`}`));
+      : /ERR too many connections|HTTP\/1\.1 503/u.test(got) ? 'turned away (too many connections)'
+        : (got === '' ? turnedAwayByKernel(s) : null) ?? `OTHER (${got.slice(0, 40)})`}`));
   };
   reconnecting(100, () => connect(o.ports['line']!, (s) => { answers('line', s); s.write(Buffer.alloc(o.maxFrame + 1000, 0x78)); }));
   reconnecting(100, () => connect(o.ports['binary']!, (s) => { answers('binary', s); s.write(Buffer.from([0xff, 0xff, 0x41])); }));
@@ -154,7 +171,7 @@ function slowSendersAttack(o: HostileOptions, opened: () => void): void {
 /**
  * Twice a second, floodSize connections at once, each kept open and silent:
  * within seconds they fill --max-connections, and every one past it must be
- * told so and closed.
+ * told so and closed, or (past the refusal budget) refused by the kernel.
  */
 function floodAttack(o: HostileOptions): void {
   timers.push(setInterval(() => {
@@ -163,7 +180,9 @@ function floodAttack(o: HostileOptions): void {
       const s = connect(o.ports['line']!);
       s.on('data', (c: Buffer) => { got += c.toString('utf8'); });
       s.on('close', () => {
+        const kernel = got === '' ? turnedAwayByKernel(s) : null;
         if (got === 'ERR too many connections\n') count('flood: ERR too many connections');
+        else if (kernel !== null) count(`flood: ${kernel}`);
         else if (got !== '' || !stopping) count(`flood: OTHER (${JSON.stringify(got.slice(0, 40))})`);
       });
       s.once('connect', () => count('flood: connected'));
