@@ -1,0 +1,97 @@
+/**
+ * The control for hostile-input's connection flood: how much of what the
+ * flood does to the well-behaved client's p99 is the server's handling of
+ * it, and how much is the attacker's own CPU on the two cores it shares with
+ * the server and the measuring client.
+ *
+ * The same flood as hostile-input's (200 connections at once, twice a
+ * second) is aimed either at ringpool's line port (past --max-connections,
+ * as in hostile-input) or at a port nothing listens on (the kernel refuses
+ * every connection; no server work at all), with the hostile process at
+ * nice 0 or 19. Each, and the well-behaved client alone, in `--rounds`
+ * rounds; medians of the p99s.
+ *
+ *   node dist/test/reliability/flood-control.js [--rounds 5] [--seconds 8]
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { spread, textTable } from '../../profiling/lib/bench-stats.js';
+import { type HostileOptions } from './hostile-clients.js';
+import { attackPhase, goodClient } from './hostile-input.js';
+import { isMain, machine, tempDir } from './lib/report.js';
+import { startRingpool } from './lib/ringpool.js';
+
+const RATE = 400;
+const WARMUP_S = 2;
+/** hostile-input's --max-connections at its default 1000 slow senders. */
+const MAX_CONNECTIONS = 1210;
+
+/** A port on 127.0.0.1 that was free a moment ago and that nothing listens on now. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.once('error', reject);
+  });
+}
+
+interface Setting {
+  readonly name: string;
+  /** null: the well-behaved client alone. */
+  readonly target: 'ringpool' | 'closed port' | null;
+  readonly nice: number;
+}
+
+const SETTINGS: readonly Setting[] = [
+  { name: 'alone (baseline)', target: null, nice: 0 },
+  { name: 'flood at ringpool, nice 0', target: 'ringpool', nice: 0 },
+  { name: 'flood at a closed port, nice 0', target: 'closed port', nice: 0 },
+  { name: 'flood at ringpool, nice 19', target: 'ringpool', nice: 19 },
+  { name: 'flood at a closed port, nice 19', target: 'closed port', nice: 19 },
+];
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '8' } } });
+  const rounds = Number(values.rounds);
+  const seconds = Number(values.seconds);
+  if (!(Number.isInteger(rounds) && rounds >= 1) || !(seconds > 0)) throw new Error('--rounds must be a positive integer and --seconds positive');
+  process.stdout.write(`flood control: ${machine()}\n`);
+  const dir = tempDir('flood-control');
+  const server = await startRingpool({ logFile: path.join(dir, 'flood.log'), http: true, wrapper: [], args: ['--max-connections', String(MAX_CONNECTIONS)] });
+  try {
+    const nowhere = await closedPort();
+    const p99s = SETTINGS.map((): number[] => []);
+    for (let round = 0; round < rounds; round++) {
+      for (const [k, setting] of SETTINGS.entries()) {
+        let p99: number;
+        if (setting.target === null) {
+          p99 = (await goodClient(server.ports['line']!, seconds, RATE, WARMUP_S)).latencyUs.p99;
+        } else {
+          const options: HostileOptions = {
+            attacks: ['flood'], ports: { ...server.ports, line: setting.target === 'ringpool' ? server.ports['line']! : nowhere },
+            maxFrame: 65536, slowSenders: 0, floodSize: 200, truncated: 0, halfOpenPerSecond: 0, neverReaders: 0,
+          };
+          const phase = await attackPhase(server, [], setting.nice, options, seconds, RATE, WARMUP_S);
+          if (phase.good.wrong > 0 || phase.good.errors > 0) throw new Error(`${setting.name}: ${phase.good.wrong} wrong answers, ${phase.good.errors} errors`);
+          p99 = phase.good.latencyUs.p99;
+        }
+        p99s[k]!.push(p99);
+        process.stdout.write(`round ${round + 1}: ${setting.name}: p99 ${p99} µs\n`);
+      }
+    }
+    const base = spread(p99s[0]!).median;
+    process.stdout.write(`\n${textTable(['setting', 'p99 µs (median)', 'p99 / alone', 'p99 of each round, µs'],
+      SETTINGS.map((s, k) => [s.name, spread(p99s[k]!).median, (spread(p99s[k]!).median / base).toFixed(2), p99s[k]!.join(' ')]))}\n`
+      + `${rounds} round(s) of ${seconds} s at ${RATE} requests/s; the flood is 200 connections at once, twice a second; ringpool runs with `
+      + `--max-connections ${MAX_CONNECTIONS} and its default refusal budget.\n`);
+  } finally {
+    await server.stop('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (isMain(import.meta.url)) await main();
