@@ -117,6 +117,8 @@ export interface Phase {
   readonly p99Ratio: number;
   readonly rssMax: number;
   readonly fdMax: number;
+  /** The server's longest event-loop stall in any round of the phase, ms. */
+  readonly loopStallMaxMs: number;
   readonly attacks: Record<string, number>;
 }
 
@@ -125,6 +127,7 @@ export interface HostileInputResult extends ScenarioResult {
   readonly rounds: number;
   readonly phases: readonly Phase[];
   readonly rssBaseline: number;
+  readonly baselineLoopStallMaxMs: number;
   /** Peak RSS after a saturating well-behaved load: the footprint of legitimate work. */
   readonly rssBusy: number;
   readonly rssBound: number;
@@ -166,12 +169,32 @@ function measured(windows: readonly LoadResult[]): Measured {
   };
 }
 
-/** One phase: the attacks run in a child process while the well-behaved client measures. */
-export interface PhaseWindow {
+/** One window of the well-behaved client, and what the server went through meanwhile. */
+interface GoodWindow {
   readonly good: LoadResult;
   readonly rssMax: number;
   readonly fdMax: number;
+  /**
+   * The server's longest event-loop stall over the window, ms: from its
+   * /metrics (the loop-delay histogram, reset by each scrape), less the
+   * monitor's own period (the smallest delay it saw), as the soak reports it.
+   */
+  readonly loopStallMs: number;
+}
+
+/** One phase: the attacks run in a child process while the well-behaved client measures. */
+export interface PhaseWindow extends GoodWindow {
   readonly attacks: Record<string, number>;
+}
+
+async function measureGood(server: ServerProcess, seconds: number, rate: number, warmupS: number): Promise<GoodWindow> {
+  const sampler = new ProcSampler(server.pid, 100);
+  await scrapeMetrics(server.ports['http']!); // resets the loop-delay histogram
+  const good = await goodClient(server.ports['line']!, seconds, rate, warmupS);
+  const m = await scrapeMetrics(server.ports['http']!);
+  const { rssMax, fdMax } = await sampler.stop();
+  const loopStallMs = ((m.get('nodejs_eventloop_lag_max_seconds') ?? NaN) - (m.get('nodejs_eventloop_lag_min_seconds') ?? NaN)) * 1000;
+  return { good, rssMax, fdMax, loopStallMs };
 }
 
 export async function attackPhase(server: ServerProcess, wrapper: readonly string[], nice: number, options: HostileOptions, seconds: number, rate: number,
@@ -190,12 +213,10 @@ export async function attackPhase(server: ServerProcess, wrapper: readonly strin
     child.send({ type: 'start', options });
     const ready = await next();
     if (ready.type !== 'ready') throw new Error(`hostile clients said ${ready.type} before ready`);
-    const sampler = new ProcSampler(server.pid, 100);
-    const good = await goodClient(server.ports['line']!, seconds, rate, warmupS);
-    const { rssMax, fdMax } = await sampler.stop();
+    const m = await measureGood(server, seconds, rate, warmupS);
     child.send({ type: 'stop' });
     const stats = await next();
-    return { good, rssMax, fdMax, attacks: stats.type === 'stats' ? stats.stats : {} };
+    return { ...m, attacks: stats.type === 'stats' ? stats.stats : {} };
   } finally {
     const gone = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -254,12 +275,15 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
     const rss = plan.map(() => 0);
     const fds = plan.map(() => 0);
     const attackCounts = plan.map((): Record<string, number> => ({}));
+    const stalls = plan.map(() => 0);
     let rssBaseline = 0;
+    let baselineLoopStallMaxMs = 0;
     for (let round = 0; round < rounds; round++) {
       // Sampled as the attack phases are, so that both measure with the same company.
-      const sampler = new ProcSampler(server.pid, 100);
-      baselineWindows.push(await goodClient(server.ports['line']!, o.seconds, rate, warmupS));
-      rssBaseline = Math.max(rssBaseline, (await sampler.stop()).rssMax);
+      const alone = await measureGood(server, o.seconds, rate, warmupS);
+      baselineWindows.push(alone.good);
+      rssBaseline = Math.max(rssBaseline, alone.rssMax);
+      baselineLoopStallMaxMs = Math.max(baselineLoopStallMaxMs, alone.loopStallMs);
       for (const [k, [name, attacks]] of plan.entries()) {
         const options: HostileOptions = {
           attacks, ports: server.ports, maxFrame: MAX_FRAME, slowSenders: o.slowSenders, floodSize, truncated, halfOpenPerSecond: o.halfOpenPerSecond ?? 20,
@@ -269,6 +293,7 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         windows[k]!.push(p.good);
         rss[k] = Math.max(rss[k]!, p.rssMax);
         fds[k] = Math.max(fds[k]!, p.fdMax);
+        stalls[k] = Math.max(stalls[k]!, p.loopStallMs);
         for (const [key, n] of Object.entries(p.attacks)) attackCounts[k]![key] = (attackCounts[k]![key] ?? 0) + n;
         if (p.rssMax > rssBound) v(`${name} (round ${round + 1}): server RSS ${mib(p.rssMax)} MiB over its bound ${mib(rssBound)} MiB`);
         for (const a of attacks) {
@@ -282,7 +307,8 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
     const baseline = measured(baselineWindows);
     const phases: Phase[] = plan.map(([name], k) => {
       const good = measured(windows[k]!);
-      return { name, good, p99Ratio: good.p99 / Math.max(1, baseline.p99), rssMax: rss[k]!, fdMax: fds[k]!, attacks: attackCounts[k]! };
+      return { name, good, p99Ratio: good.p99 / Math.max(1, baseline.p99), rssMax: rss[k]!, fdMax: fds[k]!, loopStallMaxMs: stalls[k]!,
+        attacks: attackCounts[k]! };
     });
     for (const phase of phases) {
       const { name, good } = phase;
@@ -310,8 +336,9 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         + `${phases.reduce((n, p) => n + p.good.wrong, 0)} wrong answers, ${phases.reduce((n, p) => n + p.good.errors, 0)} errors, `
         + `p99 ${(baseline.p99 / 1000).toFixed(2)} ms alone, ${(last.good.p99 / 1000).toFixed(2)} ms (${last.p99Ratio.toFixed(2)}x) under `
         + `${last.name === 'all at once' ? 'all attacks' : last.name}`
-        + `${phases.length > 1 ? `, worst single attack ${worst.name} ${worst.p99Ratio.toFixed(2)}x` : ''}`,
-      baseline, rounds, phases, rssBaseline, rssBusy, rssBound, maxConnections, fdNote, attackerNice,
+        + `${phases.length > 1 ? `, worst single attack ${worst.name} ${worst.p99Ratio.toFixed(2)}x` : ''}; `
+        + `server event-loop stall max ${Math.max(...phases.map((p) => p.loopStallMaxMs)).toFixed(1)} ms under attack, ${baselineLoopStallMaxMs.toFixed(1)} ms alone`,
+      baseline, rounds, phases, rssBaseline, baselineLoopStallMaxMs, rssBusy, rssBound, maxConnections, fdNote, attackerNice,
     };
   } finally {
     await server.stop('SIGKILL');
@@ -339,9 +366,12 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`${r.fdNote}; hostile clients at nice ${r.attackerNice}; --max-connections ${r.maxConnections}; peak RSS under a saturating legitimate load ${mib(r.rssBusy)} MiB; `
     + `RSS bound ${mib(r.rssBound)} MiB (that + ${r.maxConnections} connections × (max frame + 128 KiB) + 64 MiB heap slack)\n${textTable(
-    ['phase', 'requests', 'p50 µs', 'p99 µs', 'p99 / alone', 'p99 of each round, µs', 'max µs', 'wrong', 'errors', 'server RSS max MiB', 'server fds max'],
-    [['alone (baseline)', r.baseline, 1, r.rssBaseline, 0] as const, ...r.phases.map((p) => [p.name, p.good, p.p99Ratio, p.rssMax, p.fdMax] as const)]
-      .map(([name, m, ratio, rss, fds]) => [name, m.requests, m.p50, m.p99, ratio.toFixed(2), m.p99s.join(' '), m.max, m.wrong, m.errors, mib(rss), fds || '-']),
+    ['phase', 'requests', 'p50 µs', 'p99 µs', 'p99 / alone', 'p99 of each round, µs', 'max µs', 'wrong', 'errors', 'server RSS max MiB', 'server fds max',
+      'server loop stall max ms'],
+    [['alone (baseline)', r.baseline, 1, r.rssBaseline, 0, r.baselineLoopStallMaxMs] as const,
+      ...r.phases.map((p) => [p.name, p.good, p.p99Ratio, p.rssMax, p.fdMax, p.loopStallMaxMs] as const)]
+      .map(([name, m, ratio, rss, fds, stall]) => [name, m.requests, m.p50, m.p99, ratio.toFixed(2), m.p99s.join(' '), m.max, m.wrong, m.errors, mib(rss),
+        fds || '-', stall.toFixed(1)]),
   )}\n${r.rounds} round(s); p50 and p99 are medians over them. The baseline's own p99 moved between `
     + `${Math.min(...r.baseline.p99s)} and ${Math.max(...r.baseline.p99s)} µs (${(Math.max(...r.baseline.p99s) / Math.max(1, Math.min(...r.baseline.p99s))).toFixed(2)}x) with nothing attacking.\n`);
   for (const p of r.phases) process.stdout.write(`\n${p.name}:\n${textTable(['hostile client event', 'count'], Object.entries(p.attacks).sort())}\n`);
