@@ -97,13 +97,21 @@ def main():
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind((args.host, args.port))
     server.listen(128)
+    # SIGTERM may be delivered to a pool thread: the C-level handler then only
+    # sets a flag, and Python runs on_sigterm when the main thread next runs
+    # bytecode. Blocked in accept() with no connection coming, it never would
+    # (a CI run hung there). A timeout on accept bounds that wait.
+    server.settimeout(0.5)
     port = server.getsockname()[1]
     print(json.dumps({'msg': 'ready', 'ports': {'seed': port}}, separators=(',', ':')), file=sys.stderr, flush=True)
 
     pool = ThreadPoolExecutor(max_workers=args.workers)
     try:
         while True:
-            conn, addr = server.accept()
+            try:
+                conn, addr = server.accept()
+            except socket.timeout:
+                continue
             pool.submit(handle, conn, addr, args.log_file, args.job_work)
     except (Terminated, KeyboardInterrupt):
         pass

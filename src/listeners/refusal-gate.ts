@@ -3,13 +3,14 @@
  *
  * Over --max-connections a new connection is answered `ERR too many
  * connections` and closed. By then Node has accepted it and built a Socket,
- * and the answer and the close follow: about 340 µs of the process's CPU per
- * connection, most of it on the main thread (250 µs when only destroyed;
- * measured on the 2-core VM), at a rate the client chooses. A flood of 3,000 connections a second past the
- * limit would take the whole event loop from the clients already connected.
+ * and the answer and the close follow: about 340 µs of the process's CPU
+ * per connection, most of it on the main thread (250 µs when only
+ * destroyed; measured on the 2-core VM), at a rate the client chooses. A
+ * flood of 3,000 connections a second past the limit would take the whole
+ * event loop from the clients already connected.
  *
- * So refusals have a budget per window (100 ms by default). The refusal that spends
- * it closes the listening sockets until the window ends: meanwhile the kernel
+ * So refusals have a budget per window (100 ms by default). The refusal that
+ * spends it closes the listening sockets until the window ends: meanwhile the kernel
  * refuses new connections itself (RST, the client sees ECONNREFUSED) at no
  * cost to the event loop, and connections that were queued, not yet
  * accepted, are reset. Open connections are untouched. A mild overload still
