@@ -43,12 +43,18 @@ const timers: NodeJS.Timeout[] = [];
 /** The error each socket ended with, if any: how a connection was turned away when it got no answer. */
 const errors = new WeakMap<net.Socket, string>();
 
+/** Only the flood can spend the server's refusal budget and pause its listeners. */
+let listenersMayPause = false;
+
 /**
  * A connection that got no answer at all was turned away by the kernel if
  * the server had paused its listeners (a flood past --max-connections spent
  * the refusal budget): refused outright, or reset while queued, unaccepted.
+ * Without a flood in the phase, the same is a server fault: null, and the
+ * caller counts it as OTHER.
  */
 function turnedAwayByKernel(s: net.Socket): string | null {
+  if (!listenersMayPause) return null;
   const code = errors.get(s);
   return code === 'ECONNREFUSED' ? 'refused by the kernel (listeners paused)'
     : code === 'ECONNRESET' ? 'reset unanswered (queued when the listeners paused)' : null;
@@ -231,6 +237,7 @@ const LAUNCH: Record<Exclude<Attack, 'slow-senders'>, (o: HostileOptions) => voi
 
 /** The slow senders first (they take a while to connect), then the rest at once. */
 function start(o: HostileOptions): void {
+  listenersMayPause = o.attacks.includes('flood');
   const rest = (): void => {
     for (const a of o.attacks) if (a !== 'slow-senders') LAUNCH[a](o);
     process.send!({ type: 'ready', openConnections: sockets.size } satisfies HostileMessage);
