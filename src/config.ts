@@ -57,7 +57,7 @@ const OPTIONS: readonly Option[] = [
   { flag: 'log-format', value: 'seed', help: 'seed (the original line) or jsonl' },
   { flag: 'ack', value: 'written', help: 'answer after the job is processed, the log record written to the OS, or fsync-ed' },
   { flag: 'max-frame', value: '65536', help: 'largest message in bytes (the 2-byte prefix caps at 32767)' },
-  { flag: 'max-connections', value: '10000', help: 'open connections across listeners; more are answered ERR and closed' },
+  { flag: 'max-connections', value: '10000', help: 'open connections across listeners; more are answered ERR and closed, within --refusals-per-second' },
   { flag: 'refusals-per-second', value: '80', help: 'ERR answers a second to connections over --max-connections; past that the listeners close for the rest of the window and the kernel refuses' },
   { flag: 'refusal-window-ms', value: '100', help: 'the window --refusals-per-second is counted in, and the longest pause' },
   { flag: 'max-inflight', value: '128', help: 'requests in flight per connection before it stops being read (also what one connection can queue ahead of the others)' },

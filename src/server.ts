@@ -189,6 +189,12 @@ export class Server implements ConnectionHost, HttpFrontHost {
       if (server.listening) continue;
       pending++;
       server.listen(port, this.#config.host, () => {
+        // Paused again (or draining) while it was binding: the close then
+        // found nothing to close, so close now.
+        if (this.#gate.paused || this.#draining) {
+          server.close();
+          return;
+        }
         if (--pending === 0 && this.#logReopen) {
           this.#logReopen = false;
           this.#log.info({ pauses: this.#gate.pauses }, 'listeners reopened');
