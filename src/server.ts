@@ -55,7 +55,7 @@ export class Server implements ConnectionHost, HttpFrontHost {
   readonly #workers: (Worker | null)[];
   #writer: Worker | null = null;
   /** The framed listeners (seed, line, binary) and the ports they bound: a pause reopens them there. */
-  readonly #listeners: { readonly server: net.Server; port: number }[] = [];
+  readonly #listeners: { readonly server: net.Server; readonly port: number }[] = [];
   readonly #gate: RefusalGate;
   /** performance.now() of the last pause that was logged: a flood logs once a second, not every window. */
   #pauseLoggedAt = -Infinity;

@@ -47,14 +47,14 @@ const errors = new WeakMap<net.Socket, string>();
 let listenersMayPause = false;
 
 /**
- * A connection that got no answer at all was turned away by the kernel if
- * the server had paused its listeners (a flood past --max-connections spent
- * the refusal budget): refused outright, or reset while queued, unaccepted.
- * Without a flood in the phase, the same is a server fault: null, and the
- * caller counts it as OTHER.
+ * A connection that got no answer at all (`got` empty) was turned away by
+ * the kernel if the server had paused its listeners (a flood past
+ * --max-connections spent the refusal budget): refused outright, or reset
+ * while queued, unaccepted. Without a flood in the phase, the same is a
+ * server fault: null, and the caller counts it as OTHER.
  */
-function turnedAwayByKernel(s: net.Socket): string | null {
-  if (!listenersMayPause) return null;
+function turnedAwayByKernel(s: net.Socket, got: string): string | null {
+  if (!listenersMayPause || got !== '') return null;
   const code = errors.get(s);
   return code === 'ECONNREFUSED' ? 'refused by the kernel (listeners paused)'
     : code === 'ECONNRESET' ? 'reset unanswered (queued when the listeners paused)' : null;
@@ -106,7 +106,7 @@ function oversizeAttack(o: HostileOptions): void {
     s.on('data', (c: Buffer) => { got += c.toString('latin1'); });
     s.on('close', () => count(`oversize ${name}: ${/ERR (frame too large|negative frame length)|HTTP\/1\.1 413/u.test(got) ? 'refused clearly'
       : /ERR too many connections|HTTP\/1\.1 503/u.test(got) ? 'turned away (too many connections)'
-        : (got === '' ? turnedAwayByKernel(s) : null) ?? `OTHER (${got.slice(0, 40)})`}`));
+        : turnedAwayByKernel(s, got) ?? `OTHER (${got.slice(0, 40)})`}`));
   };
   reconnecting(100, () => connect(o.ports['line']!, (s) => { answers('line', s); s.write(Buffer.alloc(o.maxFrame + 1000, 0x78)); }));
   reconnecting(100, () => connect(o.ports['binary']!, (s) => { answers('binary', s); s.write(Buffer.from([0xff, 0xff, 0x41])); }));
@@ -186,7 +186,7 @@ function floodAttack(o: HostileOptions): void {
       const s = connect(o.ports['line']!);
       s.on('data', (c: Buffer) => { got += c.toString('utf8'); });
       s.on('close', () => {
-        const kernel = got === '' ? turnedAwayByKernel(s) : null;
+        const kernel = turnedAwayByKernel(s, got);
         if (got === 'ERR too many connections\n') count('flood: ERR too many connections');
         else if (kernel !== null) count(`flood: ${kernel}`);
         else if (got !== '' || !stopping) count(`flood: OTHER (${JSON.stringify(got.slice(0, 40))})`);

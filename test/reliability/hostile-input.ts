@@ -35,7 +35,7 @@ import { type LoadResult, runLoad } from '../../profiling/load-client.js';
 import { type ServerProcess, peakRssBytes } from '../../profiling/server-process.js';
 import { seedRequest } from '../helpers/clients.js';
 import { ATTACKS, type Attack, type HostileMessage, type HostileOptions } from './hostile-clients.js';
-import { httpGet, scrapeMetrics } from './lib/http-get.js';
+import { httpGet, loopDelayMs, scrapeMetrics } from './lib/http-get.js';
 import { fdLimitWrapper } from './lib/proc.js';
 import { ProcSampler } from './lib/proc-sampler.js';
 import { type ScenarioResult, finish, isMain, machine, mib, saveResult, tempDir } from './lib/report.js';
@@ -67,9 +67,9 @@ export interface HostileInputOptions {
    * Niceness of the hostile clients' process (default 19; 0 runs them at the
    * server's priority). On two shared cores the attackers' own CPU is taken
    * from the server and the measuring client: a flood aimed at a port nothing
-   * listens on, no server involved, raised the well-behaved client's p99 2.0x
-   * at equal priority and 1.4x at nice 19 (medians of 7 rounds,
-   * test/reliability/README.md). At nice 19 they model attackers on other
+   * listens on, no server involved, raised the well-behaved client's p99
+   * 2.16x at equal priority and 1.60x at nice 19 (flood-control.js, medians
+   * of 5 rounds). At nice 19 they model attackers on other
    * machines as closely as one machine allows; the server's work for them
    * still counts in full.
    */
@@ -174,11 +174,7 @@ interface GoodWindow {
   readonly good: LoadResult;
   readonly rssMax: number;
   readonly fdMax: number;
-  /**
-   * The server's longest event-loop stall over the window, ms: from its
-   * /metrics (the loop-delay histogram, reset by each scrape), less the
-   * monitor's own period (the smallest delay it saw), as the soak reports it.
-   */
+  /** The server's longest event-loop stall over the window, ms (its /metrics, reset by a scrape just before). */
   readonly loopStallMs: number;
 }
 
@@ -193,8 +189,7 @@ async function measureGood(server: ServerProcess, seconds: number, rate: number,
   const good = await goodClient(server.ports['line']!, seconds, rate, warmupS);
   const m = await scrapeMetrics(server.ports['http']!);
   const { rssMax, fdMax } = await sampler.stop();
-  const loopStallMs = ((m.get('nodejs_eventloop_lag_max_seconds') ?? NaN) - (m.get('nodejs_eventloop_lag_min_seconds') ?? NaN)) * 1000;
-  return { good, rssMax, fdMax, loopStallMs };
+  return { good, rssMax, fdMax, loopStallMs: loopDelayMs(m, 'max') };
 }
 
 export async function attackPhase(server: ServerProcess, wrapper: readonly string[], nice: number, options: HostileOptions, seconds: number, rate: number,
@@ -270,31 +265,27 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
       ...(o.phases === 'all' ? [] : (o.phases === 'each' || o.phases === undefined ? ATTACKS : o.phases).map((a): [string, readonly Attack[]] => [a, [a]])),
       ...(Array.isArray(o.phases) ? [] : [['all at once', ATTACKS] as [string, readonly Attack[]]]),
     ];
-    const baselineWindows: LoadResult[] = [];
-    const windows = plan.map((): LoadResult[] => []);
-    const rss = plan.map(() => 0);
-    const fds = plan.map(() => 0);
-    const attackCounts = plan.map((): Record<string, number> => ({}));
-    const stalls = plan.map(() => 0);
-    let rssBaseline = 0;
-    let baselineLoopStallMaxMs = 0;
+    // Per phase (the baseline first), over the rounds.
+    const acc = Array.from({ length: plan.length + 1 }, () => ({ windows: [] as LoadResult[], rss: 0, fds: 0, stall: 0, attacks: {} as Record<string, number> }));
+    const add = (a: (typeof acc)[number], w: GoodWindow): void => {
+      a.windows.push(w.good);
+      a.rss = Math.max(a.rss, w.rssMax);
+      a.fds = Math.max(a.fds, w.fdMax);
+      a.stall = Math.max(a.stall, w.loopStallMs);
+    };
+    const alone = acc[0]!;
     for (let round = 0; round < rounds; round++) {
       // Sampled as the attack phases are, so that both measure with the same company.
-      const alone = await measureGood(server, o.seconds, rate, warmupS);
-      baselineWindows.push(alone.good);
-      rssBaseline = Math.max(rssBaseline, alone.rssMax);
-      baselineLoopStallMaxMs = Math.max(baselineLoopStallMaxMs, alone.loopStallMs);
+      add(alone, await measureGood(server, o.seconds, rate, warmupS));
       for (const [k, [name, attacks]] of plan.entries()) {
         const options: HostileOptions = {
           attacks, ports: server.ports, maxFrame: MAX_FRAME, slowSenders: o.slowSenders, floodSize, truncated, halfOpenPerSecond: o.halfOpenPerSecond ?? 20,
           neverReaders: 1,
         };
         const p = await attackPhase(server, wrapper, attackerNice, options, o.seconds, rate, warmupS);
-        windows[k]!.push(p.good);
-        rss[k] = Math.max(rss[k]!, p.rssMax);
-        fds[k] = Math.max(fds[k]!, p.fdMax);
-        stalls[k] = Math.max(stalls[k]!, p.loopStallMs);
-        for (const [key, n] of Object.entries(p.attacks)) attackCounts[k]![key] = (attackCounts[k]![key] ?? 0) + n;
+        const a = acc[k + 1]!;
+        add(a, p);
+        for (const [key, n] of Object.entries(p.attacks)) a.attacks[key] = (a.attacks[key] ?? 0) + n;
         if (p.rssMax > rssBound) v(`${name} (round ${round + 1}): server RSS ${mib(p.rssMax)} MiB over its bound ${mib(rssBound)} MiB`);
         for (const a of attacks) {
           const oneOf = EVIDENCE[a] ?? [];
@@ -304,11 +295,11 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         }
       }
     }
-    const baseline = measured(baselineWindows);
+    const baseline = measured(alone.windows);
     const phases: Phase[] = plan.map(([name], k) => {
-      const good = measured(windows[k]!);
-      return { name, good, p99Ratio: good.p99 / Math.max(1, baseline.p99), rssMax: rss[k]!, fdMax: fds[k]!, loopStallMaxMs: stalls[k]!,
-        attacks: attackCounts[k]! };
+      const a = acc[k + 1]!;
+      const good = measured(a.windows);
+      return { name, good, p99Ratio: good.p99 / Math.max(1, baseline.p99), rssMax: a.rss, fdMax: a.fds, loopStallMaxMs: a.stall, attacks: a.attacks };
     });
     for (const phase of phases) {
       const { name, good } = phase;
@@ -337,8 +328,8 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         + `p99 ${(baseline.p99 / 1000).toFixed(2)} ms alone, ${(last.good.p99 / 1000).toFixed(2)} ms (${last.p99Ratio.toFixed(2)}x) under `
         + `${last.name === 'all at once' ? 'all attacks' : last.name}`
         + `${phases.length > 1 ? `, worst single attack ${worst.name} ${worst.p99Ratio.toFixed(2)}x` : ''}; `
-        + `server event-loop stall max ${Math.max(...phases.map((p) => p.loopStallMaxMs)).toFixed(1)} ms under attack, ${baselineLoopStallMaxMs.toFixed(1)} ms alone`,
-      baseline, rounds, phases, rssBaseline, baselineLoopStallMaxMs, rssBusy, rssBound, maxConnections, fdNote, attackerNice,
+        + `server event-loop stall max ${Math.max(...phases.map((p) => p.loopStallMaxMs)).toFixed(1)} ms under attack, ${alone.stall.toFixed(1)} ms alone`,
+      baseline, rounds, phases, rssBaseline: alone.rss, baselineLoopStallMaxMs: alone.stall, rssBusy, rssBound, maxConnections, fdNote, attackerNice,
     };
   } finally {
     await server.stop('SIGKILL');

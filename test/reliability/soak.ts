@@ -21,7 +21,7 @@ import { lineChart, writeHtmlPage } from '../../profiling/lib/charts.js';
 import { type LoadResult, runLoad } from '../../profiling/load-client.js';
 import { spread } from '../../profiling/lib/bench-stats.js';
 import { rssBytes } from '../../profiling/server-process.js';
-import { scrapeMetrics } from './lib/http-get.js';
+import { loopDelayMs, scrapeMetrics } from './lib/http-get.js';
 import { fdCount } from './lib/proc.js';
 import { OUT_DIR, type ScenarioResult, finish, isMain, machine, saveResult, tempDir } from './lib/report.js';
 import { startRingpool, tail } from './lib/ringpool.js';
@@ -98,16 +98,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       try {
         const [rss, fds, m] = [rssBytes(server.pid), fdCount(server.pid), await scrapeMetrics(server.ports['http']!)];
         const requests = m.get('ringpool_requests_total') ?? 0;
-        // monitorEventLoopDelay records the time between ticks of its timer,
-        // so every value includes the timer's period (50 ms here): the
-        // smallest value of the second stands for it, the rest is delay.
-        const period = m.get('nodejs_eventloop_lag_min_seconds') ?? NaN;
         const previous = samples.at(-1);
         samples.push({
           t, rssMiB: rss / MIB, fds, heapUsedMiB: (m.get('nodejs_heap_size_used_bytes') ?? NaN) / MIB,
           heapTotalMiB: (m.get('nodejs_heap_size_total_bytes') ?? NaN) / MIB,
-          loopP99Ms: ((m.get('nodejs_eventloop_lag_p99_seconds') ?? NaN) - period) * 1000,
-          loopMaxMs: ((m.get('nodejs_eventloop_lag_max_seconds') ?? NaN) - period) * 1000,
+          loopP99Ms: loopDelayMs(m, 'p99'),
+          loopMaxMs: loopDelayMs(m, 'max'),
           rps: previous === undefined ? 0 : (requests - lastRequests) / (t - previous.t),
         });
         lastRequests = requests;

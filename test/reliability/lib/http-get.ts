@@ -26,6 +26,16 @@ export function httpGet(port: number, urlPath: string, timeoutMs = 5000): Promis
 /** Metric name -> the sum of its samples (one sample for an unlabelled gauge). */
 export type MetricValues = ReadonlyMap<string, number>;
 
+/**
+ * An event-loop delay statistic from a scrape, in ms, beyond the monitor's
+ * own period. monitorEventLoopDelay records the time between ticks of its
+ * timer, so every value includes that period: the smallest value since the
+ * last scrape (which reset the histogram) stands for it, the rest is delay.
+ */
+export function loopDelayMs(m: MetricValues, stat: 'p99' | 'max'): number {
+  return ((m.get(`nodejs_eventloop_lag_${stat}_seconds`) ?? NaN) - (m.get('nodejs_eventloop_lag_min_seconds') ?? NaN)) * 1000;
+}
+
 export async function scrapeMetrics(port: number): Promise<MetricValues> {
   const reply = await httpGet(port, '/metrics');
   if (reply.status !== 200) throw new Error(`GET /metrics: status ${reply.status}`);
