@@ -204,6 +204,11 @@ function halfOpenAttack(o: HostileOptions): void {
       const withRequest = i % 2 === 0;
       const s = connect(o.ports['line']!, (sock) => { if (withRequest) sock.write('abc1a\n'); sock.end(); }, true);
       s.on('data', (c: Buffer) => { got += c.toString('utf8'); });
+      // Refused or reset by the kernel there is no 'end': counted at the close.
+      s.on('close', () => {
+        const kernel = turnedAwayByKernel(s, got);
+        if (kernel !== null) count(`half-open ${withRequest ? 'with a request' : 'empty'}: ${kernel}`);
+      });
       s.on('end', () => count(`half-open ${withRequest ? 'with a request' : 'empty'}: ${got === (withRequest ? '2 sí\n' : '') ? 'answered and closed by server'
         : got === 'ERR too many connections\n' ? 'turned away (too many connections)' : `OTHER (${JSON.stringify(got.slice(0, 40))})`}`));
     }
