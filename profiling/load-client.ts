@@ -99,6 +99,13 @@ export interface LoadResult {
   readonly rps: number;
   /** Microseconds; with `rate`, from each request's intended send time. */
   readonly latencyUs: Percentiles;
+  /**
+   * Microseconds from each request's actual write (a seed request: from its
+   * connect), as a JMeter sample measures. With `rate` it leaves out the
+   * client's own lateness in sending (its 1 ms tick, its process waiting
+   * for a core); in closed loop it equals `latencyUs`.
+   */
+  readonly latencyFromWriteUs: Percentiles;
   /** This process's CPU (user + system) during the measurement. */
   readonly clientCpuS: number;
   readonly wrongSamples: readonly WrongSample[];
@@ -158,6 +165,15 @@ export function isLoopback(host: string): boolean {
 }
 
 const HISTOGRAM_MAX_US = 60_000_000;
+
+function newHistogram(): Histogram {
+  return build({ lowestDiscernibleValue: 1, highestTrackableValue: HISTOGRAM_MAX_US, numberOfSignificantValueDigits: 3 });
+}
+
+function record(h: Histogram, ms: number): void {
+  const us = Math.round(ms * 1000);
+  h.recordValue(us < 1 ? 1 : us > HISTOGRAM_MAX_US ? HISTOGRAM_MAX_US : us);
+}
 const MAX_CARRY = 1 << 16;
 const RECONNECT_DELAY_MS = 100;
 const MAX_SAMPLES = 5;
@@ -177,7 +193,9 @@ class Run {
   /** line/binary: every message encoded, then the first `depth` again, so any batch is contiguous. */
   readonly script: Buffer;
   readonly offsets: Int32Array;
-  readonly histogram: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: HISTOGRAM_MAX_US, numberOfSignificantValueDigits: 3 });
+  readonly histogram: Histogram = newHistogram();
+  /** From each request's actual write (equal to `histogram` in closed loop). */
+  readonly fromWrite: Histogram = newHistogram();
 
   /** Send times at or after this are measured (Infinity during warm-up). */
   measureStart = Infinity;
@@ -232,7 +250,8 @@ class Run {
     return k;
   }
 
-  answered(msgIndex: number, buf: Buffer, start: number, end: number, sentAt: number, now: number): void {
+  /** `sentAt`: the intended send time in rate mode, else the write's; `wroteAt`: the write's. */
+  answered(msgIndex: number, buf: Buffer, start: number, end: number, sentAt: number, wroteAt: number, now: number): void {
     this.totalAnswered++;
     this.lastAnswer = now;
     this.errorsAtLastAnswer = this.errors;
@@ -245,8 +264,8 @@ class Run {
     this.measured++;
     this.lastMeasuredAnswer = now;
     if (!right) this.wrongAnswer(msgIndex, buf.subarray(start, end));
-    const us = Math.round((now - sentAt) * 1000);
-    this.histogram.recordValue(us < 1 ? 1 : us > HISTOGRAM_MAX_US ? HISTOGRAM_MAX_US : us);
+    record(this.histogram, now - sentAt);
+    record(this.fromWrite, now - wroteAt);
   }
 
   wrongAnswer(msgIndex: number, got: Buffer): void {
@@ -280,6 +299,8 @@ class PipelinedConnection {
   #sendPos: number;
   /** Send (or intended send) times, a ring of `depth` in request order. */
   readonly #sentAt: Float64Array;
+  /** Actual write times, the same ring. */
+  readonly #wroteAt: Float64Array;
   #sentHead = 0;
   #carry: Buffer | null = null;
   /** Last progress (a send from idle, or an answer): the timeout clock. */
@@ -294,6 +315,7 @@ class PipelinedConnection {
     this.#headPos = (id * 7) % n;
     this.#sendPos = this.#headPos;
     this.#sentAt = new Float64Array(run.depth);
+    this.#wroteAt = new Float64Array(run.depth);
     this.#interval = run.rate === null ? 0 : (run.connections * 1000) / run.rate;
     this.#nextIntended = startAt + (id * this.#interval) / run.connections;
     this.onConnect = this.onConnect.bind(this);
@@ -362,7 +384,7 @@ class PipelinedConnection {
       this.#broken('an answer with no request in flight');
       return false;
     }
-    run.answered(this.#headPos, buf, start, end, this.#sentAt[this.#sentHead]!, now);
+    run.answered(this.#headPos, buf, start, end, this.#sentAt[this.#sentHead]!, this.#wroteAt[this.#sentHead]!, now);
     this.#headPos = this.#headPos + 1 === run.messages.length ? 0 : this.#headPos + 1;
     this.#sentHead = this.#sentHead + 1 === run.depth ? 0 : this.#sentHead + 1;
     this.#inflight--;
@@ -392,6 +414,7 @@ class PipelinedConnection {
     let slot = this.#sentHead + this.#inflight;
     for (let i = 0; i < k; i++, slot++) {
       if (slot >= run.depth) slot -= run.depth;
+      this.#wroteAt[slot] = now;
       if (run.rate !== null) {
         this.#sentAt[slot] = this.#nextIntended;
         this.#nextIntended += this.#interval;
@@ -468,6 +491,8 @@ class SeedSlot {
   #socket: net.Socket | null = null;
   #msg = 0;
   #sentAt = 0;
+  /** When the connect began: a seed request's write includes its connect, as a JMeter sample does. */
+  #startedAt = 0;
   #chunks: Buffer[] = [];
   #answered = false;
   busy = false;
@@ -488,6 +513,7 @@ class SeedSlot {
     this.#msg = this.cursor.next;
     this.cursor.next = this.cursor.next + 1 === run.messages.length ? 0 : this.cursor.next + 1;
     this.#sentAt = sentAt;
+    this.#startedAt = performance.now();
     this.#chunks = [];
     this.#answered = false;
     // Handlers are bound once per slot: a new socket starts only after the
@@ -516,7 +542,7 @@ class SeedSlot {
     // allowHalfOpen is false: Node ends our side for us.
     this.#answered = true;
     const answer = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
-    this.run.answered(this.#msg, answer, 0, answer.length, this.#sentAt, performance.now());
+    this.run.answered(this.#msg, answer, 0, answer.length, this.#sentAt, this.#startedAt, performance.now());
   }
 
   onError(err: Error): void {
@@ -688,17 +714,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const measureStart = Number.isFinite(run.measureStart) ? run.measureStart : t0;
   const elapsedMs = run.measured > 0 ? run.lastMeasuredAnswer - measureStart : performance.now() - measureStart;
   const durationOut = Math.max(elapsedMs, 1e-3) / 1000;
-  const h = run.histogram;
-  const empty = h.totalCount === 0;
-  const latencyUs: Percentiles = {
-    p50: empty ? 0 : h.getValueAtPercentile(50),
-    p90: empty ? 0 : h.getValueAtPercentile(90),
-    p99: empty ? 0 : h.getValueAtPercentile(99),
-    p999: empty ? 0 : h.getValueAtPercentile(99.9),
-    max: empty ? 0 : h.maxValue,
-    mean: empty ? 0 : Math.round(h.mean),
-  };
-  h.destroy();
+  const latencyUs = percentiles(run.histogram);
+  const latencyFromWriteUs = percentiles(run.fromWrite);
   return {
     protocol: run.protocol,
     host,
@@ -714,10 +731,26 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     durationS: durationOut,
     rps: run.measured / durationOut,
     latencyUs,
+    latencyFromWriteUs,
     clientCpuS: (cpuAtEnd.user + cpuAtEnd.system) / 1e6,
     wrongSamples: run.wrongSamples,
     errorSamples: run.errorSamples,
   };
+}
+
+/** Reads a histogram's figures and frees it (its memory is WebAssembly's or a typed array's). */
+function percentiles(h: Histogram): Percentiles {
+  const empty = h.totalCount === 0;
+  const out: Percentiles = {
+    p50: empty ? 0 : h.getValueAtPercentile(50),
+    p90: empty ? 0 : h.getValueAtPercentile(90),
+    p99: empty ? 0 : h.getValueAtPercentile(99),
+    p999: empty ? 0 : h.getValueAtPercentile(99.9),
+    max: empty ? 0 : h.maxValue,
+    mean: empty ? 0 : Math.round(h.mean),
+  };
+  h.destroy();
+  return out;
 }
 
 // ── CLI ─────────────────────────────────────────────────────────────────────
@@ -789,11 +822,13 @@ export function parseLoadArgs(argv: readonly string[]): (LoadOptions & { json: b
 
 export function formatResult(r: LoadResult): string {
   const l = r.latencyUs;
+  const w = r.latencyFromWriteUs;
   const mode = r.rate === null ? 'closed loop' : `fixed rate ${r.rate} req/s (latency from intended send time)`;
   const lines = [
     `${r.protocol} ${r.host}:${r.port}  connections ${r.connections}  depth ${r.depth}  ${mode}  messages ${r.messageSet}`,
     `requests ${r.requests}  in ${r.durationS.toFixed(2)} s  = ${Math.round(r.rps)} req/s   errors ${r.errors}  wrong ${r.wrong}`,
     `latency µs  p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p99.9 ${l.p999}  max ${l.max}  mean ${l.mean}`,
+    ...(r.rate === null ? [] : [`  from the actual write: p50 ${w.p50}  p90 ${w.p90}  p99 ${w.p99}  p99.9 ${w.p999}  max ${w.max}  mean ${w.mean}`]),
     `client CPU ${r.clientCpuS.toFixed(2)} s (${Math.round((100 * r.clientCpuS) / r.durationS)}% of one core)`,
   ];
   for (const w of r.wrongSamples) lines.push(`WRONG: message ${JSON.stringify(w.message)} expected ${JSON.stringify(w.expected)} got ${JSON.stringify(w.got)}`);

@@ -184,5 +184,10 @@ for (const protocol of ['line', 'seed'] as const) {
     // A Node timer counts from the loop's cached clock, which can lag the real
     // one by a millisecond or so: the stall may end up to ~2 ms "early".
     assert.ok(r.latencyUs.max >= (STALL_MS - 2) * 1000, `max = ${r.latencyUs.max} µs`);
+    // From the actual writes: the first request was written at once and held
+    // for the whole stall; the ones held back were written after it and
+    // answered at once (25 ms is far above a loopback answer, far below 50).
+    assert.ok(r.latencyFromWriteUs.max >= (STALL_MS - 2) * 1000, `from write: max = ${r.latencyFromWriteUs.max} µs`);
+    assert.ok(r.latencyFromWriteUs.p90 < 25_000, `from write: p90 = ${r.latencyFromWriteUs.p90} µs, expected well under the held-back requests' 50 ms`);
   });
 }
