@@ -7,8 +7,8 @@
  * The same flood as hostile-input's (200 connections at once, twice a
  * second) is aimed either at ringpool's line port (past --max-connections,
  * as in hostile-input) or at a port nothing listens on (the kernel refuses
- * every connection; no server work at all), with the hostile process at
- * nice 0 or 19. Each, and the well-behaved client alone, in `--rounds`
+ * every connection; no server work at all), with the hostile process
+ * scheduled at each of hostile-input's attacker priorities. Each, and the well-behaved client alone, in `--rounds`
  * rounds; medians of the p99s.
  *
  *   node dist/test/reliability/flood-control.js [--rounds 5] [--seconds 8]
@@ -19,7 +19,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spread, textTable } from '../../profiling/lib/bench-stats.js';
 import { type HostileOptions } from './hostile-clients.js';
-import { attackPhase, goodClient } from './hostile-input.js';
+import { type LoadResult } from '../../profiling/load-client.js';
+import { ATTACKER_PRIORITIES, type AttackerPriority, attackPhase, goodClient } from './hostile-input.js';
 import { isMain, machine, tempDir } from './lib/report.js';
 import { startRingpool } from './lib/ringpool.js';
 
@@ -43,15 +44,14 @@ interface Setting {
   readonly name: string;
   /** null: the well-behaved client alone. */
   readonly target: 'ringpool' | 'closed port' | null;
-  readonly nice: number;
+  readonly priority: AttackerPriority;
 }
 
 const SETTINGS: readonly Setting[] = [
-  { name: 'alone (baseline)', target: null, nice: 0 },
-  { name: 'flood at ringpool, nice 0', target: 'ringpool', nice: 0 },
-  { name: 'flood at a closed port, nice 0', target: 'closed port', nice: 0 },
-  { name: 'flood at ringpool, nice 19', target: 'ringpool', nice: 19 },
-  { name: 'flood at a closed port, nice 19', target: 'closed port', nice: 19 },
+  { name: 'alone (baseline)', target: null, priority: 'equal' },
+  ...ATTACKER_PRIORITIES.flatMap((priority) => (['ringpool', 'closed port'] as const).map((target): Setting => ({
+    name: `flood at ${target === 'ringpool' ? 'ringpool' : 'a closed port'}, ${priority}`, target, priority,
+  }))),
 ];
 
 async function main(): Promise<void> {
@@ -65,29 +65,37 @@ async function main(): Promise<void> {
   try {
     const nowhere = await closedPort();
     const p99s = SETTINGS.map((): number[] => []);
+    const fromWrite = SETTINGS.map((): number[] => []);
     for (let round = 0; round < rounds; round++) {
       for (const [k, setting] of SETTINGS.entries()) {
-        let p99: number;
+        let good: LoadResult;
         if (setting.target === null) {
-          p99 = (await goodClient(server.ports['line']!, seconds, RATE, WARMUP_S)).latencyUs.p99;
+          good = await goodClient(server.ports['line']!, seconds, RATE, WARMUP_S);
         } else {
           const options: HostileOptions = {
             attacks: ['flood'], ports: { ...server.ports, line: setting.target === 'ringpool' ? server.ports['line']! : nowhere },
             maxFrame: 65536, slowSenders: 0, floodSize: 200, truncated: 0, halfOpenPerSecond: 0, neverReaders: 0,
           };
-          const phase = await attackPhase(server, [], setting.nice, options, seconds, RATE, WARMUP_S);
+          const phase = await attackPhase(server, [], setting.priority, options, seconds, RATE, WARMUP_S);
           if (phase.good.wrong > 0 || phase.good.errors > 0) throw new Error(`${setting.name}: ${phase.good.wrong} wrong answers, ${phase.good.errors} errors`);
-          p99 = phase.good.latencyUs.p99;
+          good = phase.good;
         }
-        p99s[k]!.push(p99);
-        process.stdout.write(`round ${round + 1}: ${setting.name}: p99 ${p99} µs\n`);
+        p99s[k]!.push(good.latencyUs.p99);
+        fromWrite[k]!.push(good.latencyFromWriteUs.p99);
+        process.stdout.write(`round ${round + 1}: ${setting.name}: p99 ${good.latencyUs.p99} µs (from write ${good.latencyFromWriteUs.p99} µs)\n`);
       }
     }
     const base = spread(p99s[0]!).median;
-    process.stdout.write(`\n${textTable(['setting', 'p99 µs (median)', 'p99 / alone', 'p99 of each round, µs'],
-      SETTINGS.map((s, k) => [s.name, spread(p99s[k]!).median, (spread(p99s[k]!).median / base).toFixed(2), p99s[k]!.join(' ')]))}\n`
+    const baseFromWrite = spread(fromWrite[0]!).median;
+    process.stdout.write(`\n${textTable(['setting', 'p99 µs (median)', 'p99 / alone', 'p99 of each round, µs', 'from write: p99 µs', 'p99 / alone'],
+      SETTINGS.map((s, k) => {
+        const m = spread(p99s[k]!).median;
+        const w = spread(fromWrite[k]!).median;
+        return [s.name, m, (m / base).toFixed(2), p99s[k]!.join(' '), w, (w / baseFromWrite).toFixed(2)];
+      }))}\n`
       + `${rounds} round(s) of ${seconds} s at ${RATE} requests/s; the flood is 200 connections at once, twice a second; ringpool runs with `
-      + `--max-connections ${MAX_CONNECTIONS} and its default refusal budget.\n`);
+      + `--max-connections ${MAX_CONNECTIONS} and its default refusal budget. The p99 is from each request's intended send time; "from write" from `
+      + `its actual write, without the client's own lateness in sending.\n`);
   } finally {
     await server.stop('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
