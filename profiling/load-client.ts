@@ -174,6 +174,7 @@ function record(h: Histogram, ms: number): void {
   const us = Math.round(ms * 1000);
   h.recordValue(us < 1 ? 1 : us > HISTOGRAM_MAX_US ? HISTOGRAM_MAX_US : us);
 }
+
 const MAX_CARRY = 1 << 16;
 const RECONNECT_DELAY_MS = 100;
 const MAX_SAMPLES = 5;
@@ -822,13 +823,13 @@ export function parseLoadArgs(argv: readonly string[]): (LoadOptions & { json: b
 
 export function formatResult(r: LoadResult): string {
   const l = r.latencyUs;
-  const w = r.latencyFromWriteUs;
+  const fw = r.latencyFromWriteUs;
   const mode = r.rate === null ? 'closed loop' : `fixed rate ${r.rate} req/s (latency from intended send time)`;
   const lines = [
     `${r.protocol} ${r.host}:${r.port}  connections ${r.connections}  depth ${r.depth}  ${mode}  messages ${r.messageSet}`,
     `requests ${r.requests}  in ${r.durationS.toFixed(2)} s  = ${Math.round(r.rps)} req/s   errors ${r.errors}  wrong ${r.wrong}`,
     `latency µs  p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  p99.9 ${l.p999}  max ${l.max}  mean ${l.mean}`,
-    ...(r.rate === null ? [] : [`  from the actual write: p50 ${w.p50}  p90 ${w.p90}  p99 ${w.p99}  p99.9 ${w.p999}  max ${w.max}  mean ${w.mean}`]),
+    ...(r.rate === null ? [] : [`  from the actual write: p50 ${fw.p50}  p90 ${fw.p90}  p99 ${fw.p99}  p99.9 ${fw.p999}  max ${fw.max}  mean ${fw.mean}`]),
     `client CPU ${r.clientCpuS.toFixed(2)} s (${Math.round((100 * r.clientCpuS) / r.durationS)}% of one core)`,
   ];
   for (const w of r.wrongSamples) lines.push(`WRONG: message ${JSON.stringify(w.message)} expected ${JSON.stringify(w.expected)} got ${JSON.stringify(w.got)}`);

@@ -8,8 +8,8 @@
  * second) is aimed either at ringpool's line port (past --max-connections,
  * as in hostile-input) or at a port nothing listens on (the kernel refuses
  * every connection; no server work at all), with the hostile process
- * scheduled at each of hostile-input's attacker priorities. Each, and the well-behaved client alone, in `--rounds`
- * rounds; medians of the p99s.
+ * scheduled at each of hostile-input's attacker priorities. Each, and the
+ * well-behaved client alone, in `--rounds` rounds; medians of the p99s.
  *
  *   node dist/test/reliability/flood-control.js [--rounds 5] [--seconds 8]
  */
@@ -64,8 +64,7 @@ async function main(): Promise<void> {
   const server = await startRingpool({ logFile: path.join(dir, 'flood.log'), http: true, wrapper: [], args: ['--max-connections', String(MAX_CONNECTIONS)] });
   try {
     const nowhere = await closedPort();
-    const p99s = SETTINGS.map((): number[] => []);
-    const fromWrite = SETTINGS.map((): number[] => []);
+    const windows = SETTINGS.map((): LoadResult[] => []);
     for (let round = 0; round < rounds; round++) {
       for (const [k, setting] of SETTINGS.entries()) {
         let good: LoadResult;
@@ -80,18 +79,20 @@ async function main(): Promise<void> {
           if (phase.good.wrong > 0 || phase.good.errors > 0) throw new Error(`${setting.name}: ${phase.good.wrong} wrong answers, ${phase.good.errors} errors`);
           good = phase.good;
         }
-        p99s[k]!.push(good.latencyUs.p99);
-        fromWrite[k]!.push(good.latencyFromWriteUs.p99);
+        windows[k]!.push(good);
         process.stdout.write(`round ${round + 1}: ${setting.name}: p99 ${good.latencyUs.p99} µs (from write ${good.latencyFromWriteUs.p99} µs)\n`);
       }
     }
-    const base = spread(p99s[0]!).median;
-    const baseFromWrite = spread(fromWrite[0]!).median;
+    const medians = windows.map((ws) => ({
+      p99: spread(ws.map((w) => w.latencyUs.p99)).median,
+      fromWrite: spread(ws.map((w) => w.latencyFromWriteUs.p99)).median,
+    }));
+    const base = medians[0]!;
     process.stdout.write(`\n${textTable(['setting', 'p99 µs (median)', 'p99 / alone', 'p99 of each round, µs', 'from write: p99 µs', 'p99 / alone'],
       SETTINGS.map((s, k) => {
-        const m = spread(p99s[k]!).median;
-        const w = spread(fromWrite[k]!).median;
-        return [s.name, m, (m / base).toFixed(2), p99s[k]!.join(' '), w, (w / baseFromWrite).toFixed(2)];
+        const m = medians[k]!;
+        return [s.name, m.p99, (m.p99 / base.p99).toFixed(2), windows[k]!.map((w) => w.latencyUs.p99).join(' '), m.fromWrite,
+          (m.fromWrite / base.fromWrite).toFixed(2)];
       }))}\n`
       + `${rounds} round(s) of ${seconds} s at ${RATE} requests/s; the flood is 200 connections at once, twice a second; ringpool runs with `
       + `--max-connections ${MAX_CONNECTIONS} and its default refusal budget. The p99 is from each request's intended send time; "from write" from `

@@ -1,6 +1,6 @@
 /**
- * CI version of hostile-input.ts: a phase with no attack, each attack alone, then all at once, 100
- * slow senders, 2 seconds a phase. Latency is a figure of the script, not
+ * CI version of hostile-input.ts: a phase with no attack (the control), each
+ * attack alone, then all at once, 100 slow senders, 2 seconds a phase. Latency is a figure of the script, not
  * asserted here.
  */
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { ATTACKS } from './hostile-clients.js';
 import { CONTROL_PHASE, runHostileInput } from './hostile-input.js';
 
-test('each hostile client alone, then all at once, against a live server: each attack is met as designed, the server stays up and within its memory bound, and the well-behaved client gets only right answers', { timeout: 180_000 }, async (t) => {
+test('no attack, each hostile client alone, then all at once, against a live server: each attack is met as designed, the server stays up and within its memory bound, and the well-behaved client gets only right answers', { timeout: 180_000 }, async (t) => {
   const r = await runHostileInput({ slowSenders: 100, seconds: 2, warmupS: 0.5, phases: 'each' });
   t.diagnostic(r.summary);
   assert.deepEqual(r.violations, []);
