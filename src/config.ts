@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { RING_IMPLEMENTATIONS, type RingImplementation, nativeQueueStatus } from 'native-queue';
 import { JOB_NAMES, type JobName } from './job/jobs.js';
 import type { LogFormat } from './log-format/log-fields.js';
+import { sendBufferUnavailable } from './listeners/send-buffer.js';
 
 export type AckMode = 'processed' | 'written' | 'fsync';
 export const ACK_MODES: readonly AckMode[] = ['processed', 'written', 'fsync'];
@@ -27,6 +28,8 @@ export interface Config {
   readonly refusalsPerSecond: number;
   readonly refusalWindowMs: number;
   readonly maxInflight: number;
+  /** SO_SNDBUF of each accepted connection; 0 leaves the kernel's autotuning (see listeners/send-buffer.ts). */
+  readonly sendBuffer: number;
   readonly idleTimeoutMs: number;
   readonly seedTimeoutMs: number;
   readonly drainTimeoutMs: number;
@@ -61,6 +64,7 @@ const OPTIONS: readonly Option[] = [
   { flag: 'refusals-per-second', value: '80', help: 'ERR answers a second to connections over --max-connections; past that the listeners close for the rest of the window and the kernel refuses' },
   { flag: 'refusal-window-ms', value: '100', help: 'the window --refusals-per-second is counted in, and the longest pause' },
   { flag: 'max-inflight', value: '128', help: 'requests in flight per connection before it stops being read (also what one connection can queue ahead of the others)' },
+  { flag: 'send-buffer', value: '262144', help: 'bytes of answers the kernel holds for a connection that is not reading before it stops being read (SO_SNDBUF); 0 leaves the kernel\'s autotuning (up to net.ipv4.tcp_wmem\'s max)' },
   { flag: 'idle-timeout-ms', value: '60000', help: 'close a persistent connection idle this long' },
   { flag: 'seed-timeout-ms', value: '5000', help: 'seed: close without answer if no data arrives in this time' },
   { flag: 'drain-timeout-ms', value: '30000', help: 'on SIGTERM, give up draining after this long (exit 1)' },
@@ -109,6 +113,16 @@ function queue(raw: string): RingImplementation {
   return choice;
 }
 
+/** A send-buffer size needs the sockopt addon: refuse at start, saying why, not at the first connection. */
+function sendBuffer(raw: string): number {
+  const bytes = int('send-buffer', raw, 0, 1 << 30);
+  if (bytes === 0) return bytes;
+  if (bytes < 4096) throw new ConfigError(`--send-buffer must be 0 (the kernel's autotuning) or at least 4096, got ${bytes}`);
+  const why = sendBufferUnavailable();
+  if (why !== null) throw new ConfigError(`--send-buffer ${bytes}: ${why}; --send-buffer 0 runs without it`);
+  return bytes;
+}
+
 /** Flags win over environment variables, which win over defaults. */
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | 'help' {
   const { values: parsed } = parseArgs({
@@ -152,6 +166,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     refusalsPerSecond: int('refusals-per-second', get('refusals-per-second'), 0, 1_000_000),
     refusalWindowMs: int('refusal-window-ms', get('refusal-window-ms'), 1, 3_600_000),
     maxInflight: int('max-inflight', get('max-inflight'), 1, 1 << 20),
+    sendBuffer: sendBuffer(get('send-buffer')),
     idleTimeoutMs: int('idle-timeout-ms', get('idle-timeout-ms'), 1),
     seedTimeoutMs: int('seed-timeout-ms', get('seed-timeout-ms'), 1),
     drainTimeoutMs: int('drain-timeout-ms', get('drain-timeout-ms'), 1),

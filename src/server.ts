@@ -17,6 +17,7 @@ import { HttpFront, type HttpFrontHost } from './listeners/http-front.js';
 import { lineFraming } from './listeners/line-framing.js';
 import { RefusalGate } from './listeners/refusal-gate.js';
 import { seedFraming } from './listeners/seed-framing.js';
+import { limitSendBuffer } from './listeners/send-buffer.js';
 import { formatLogRecord } from './log-format/log-fields.js';
 import { Metrics } from './metrics/metrics-registry.js';
 import { Outcome, RequestMetrics } from './metrics/request-metrics.js';
@@ -60,6 +61,7 @@ export class Server implements ConnectionHost, HttpFrontHost {
   /** performance.now() of the last pause that was logged: a flood logs once a second, not every window. */
   #pauseLoggedAt = -Infinity;
   #logReopen = false;
+  #sendBufferWarned = false;
   #reopenRetry: NodeJS.Timeout | null = null;
   readonly #table: ConnectionTable;
   readonly #waitingForSpace = new Queue<Connection>();
@@ -245,6 +247,15 @@ export class Server implements ConnectionHost, HttpFrontHost {
     if (id < 0) {
       this.#requests.rejected(listener);
       return null;
+    }
+    // Bounds what a peer that does not read can make the server produce
+    // before its writes fail and it stops being read (listeners/send-buffer.ts).
+    if (this.#config.sendBuffer > 0) {
+      const err = limitSendBuffer(socket, this.#config.sendBuffer);
+      if (err !== null && !this.#sendBufferWarned) {
+        this.#sendBufferWarned = true; // once: the cause is the same for every connection
+        this.#log.warn({ err }, '--send-buffer could not be set on a connection; it keeps the kernel\'s autotuning');
+      }
     }
     const ip = (socket.remoteAddress ?? '?').slice(0, MAX_IP_BYTES);
     const conn = new Connection(id, sink, framing, this, ip, socket.remotePort ?? 0);

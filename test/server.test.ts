@@ -385,43 +385,78 @@ test('kill -9 under load with --ack written: every acknowledged request is alrea
   assert.deepEqual(missing, [], 'acknowledged but not in the log');
 });
 
+/**
+ * A line client that pipelines and never reads. Not reading is the absence
+ * of an event, so the server stopping to read can only be observed over a
+ * window: it has stopped once 2 s pass without our writes draining further.
+ */
+async function neverReader(port: number): Promise<{ offer(chunks: number): void; offered(): number; stalled(): Promise<number>; close(): void }> {
+  const client = await PipelinedClient.connect(port, 'line');
+  client.socket.pause(); // never read
+  const chunk = client.encode(NEVER_READ_MESSAGES);
+  let offered = 0;
+  return {
+    offer(chunks: number): void {
+      for (let i = 0; i < chunks; i++) client.socket.write(chunk);
+      offered += chunks * chunk.length;
+    },
+    offered: () => offered,
+    /** Bytes the server has read once it stopped reading. */
+    async stalled(): Promise<number> {
+      let before = -1;
+      while (client.socket.writableLength !== before) {
+        before = client.socket.writableLength;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 2000);
+          client.socket.once('drain', () => { clearTimeout(timer); resolve(); });
+        });
+      }
+      return offered - client.socket.writableLength;
+    },
+    close: () => client.close(),
+  };
+}
+const NEVER_READ_MESSAGES = Array.from({ length: 10_000 }, (_, i) => `never-read-${i}a`);
+
 test('a client that pipelines without ever reading cannot grow server memory without bound', async (t) => {
   const server = await ringpool(['--max-inflight', '64']);
   t.after(() => server.child.kill('SIGKILL'));
-  const client = await PipelinedClient.connect(server.ports['line']!, 'line');
-  client.socket.pause(); // never read
-  const chunk = client.encode(Array.from({ length: 10_000 }, (_, i) => `never-read-${i}a`));
-  let offered = 0;
-  const offer = (chunks: number): void => {
-    for (let i = 0; i < chunks; i++) client.socket.write(chunk);
-    offered += chunks * chunk.length;
-  };
-  // Not reading is the absence of an event, so it can only be observed over
-  // a window: the server has stopped reading once 2 s pass without our
-  // writes draining any further.
-  const stalled = async (): Promise<number> => {
-    let before = -1;
-    while (client.socket.writableLength !== before) {
-      before = client.socket.writableLength;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 2000);
-        client.socket.once('drain', () => { clearTimeout(timer); resolve(); });
-      });
-    }
-    return offered - client.socket.writableLength;
-  };
-  offer(200);
-  const read1 = await stalled();
+  const client = await neverReader(server.ports['line']!);
+  client.offer(200);
+  const read1 = await client.stalled();
   const rss1 = rssBytes(server.pid);
-  offer(200); // ~35 MB more
-  const read2 = await stalled();
+  client.offer(200); // ~35 MB more
+  const read2 = await client.stalled();
   const rss2 = rssBytes(server.pid);
-  t.diagnostic(`offered ${offered} bytes; server read ${read1}, then ${read2 - read1} more; RSS ${rss1} -> ${rss2}`);
-  assert.ok(read1 < offered / 4, `the server kept reading from a client that never reads (${read1} bytes)`);
+  t.diagnostic(`offered ${client.offered()} bytes; server read ${read1}, then ${read2 - read1} more; RSS ${rss1} -> ${rss2}`);
+  assert.ok(read1 < client.offered() / 4, `the server kept reading from a client that never reads (${read1} bytes)`);
   assert.ok(read2 - read1 < 1024 * 1024, `the server read ${read2 - read1} more bytes while its answers were not read`);
   assert.ok(rss2 - rss1 < 16 * 1024 * 1024, `server RSS grew by ${rss2 - rss1} bytes while stalled`);
   client.close();
   await stopCleanly(server);
+});
+
+test('--send-buffer bounds the answers a client that never reads gets out of the server; 0 leaves the kernel\'s megabytes', async (t) => {
+  // Answers are a few bytes each, so what the kernel holds for the peer is
+  // counted in answers: the log has a record for every request processed.
+  const answeredBytes = async (sendBuffer: number): Promise<number> => {
+    const server = await ringpool(['--send-buffer', String(sendBuffer)]);
+    t.after(() => server.child.kill('SIGKILL'));
+    const client = await neverReader(server.ports['line']!);
+    client.offer(400); // ~70 MB: more than any kernel buffer holds
+    await client.stalled();
+    client.close();
+    await stopCleanly(server);
+    const records = logLines(server.logFile).length;
+    let bytes = 0;
+    for (let i = 0; i < records; i++) bytes += Buffer.byteLength(expectedAnswer(NEVER_READ_MESSAGES[i % NEVER_READ_MESSAGES.length]!));
+    t.diagnostic(`--send-buffer ${sendBuffer}: ${records} requests processed, ${bytes} bytes of answers`);
+    return bytes;
+  };
+  assert.ok(await answeredBytes(65536) < 1024 * 1024, 'with --send-buffer 65536 the server answered over 1 MiB to a client that reads nothing');
+  // The contrast: Linux autotunes the send buffer up to net.ipv4.tcp_wmem's
+  // maximum (4 MiB by default), so the same client gets megabytes.
+  assert.ok(await answeredBytes(0) > 1024 * 1024, 'with --send-buffer 0 the kernel held under 1 MiB of answers: the contrast shows nothing here');
 });
 
 test('writer failure (a full disk): no acknowledgement without a log record, non-zero exit with a clear message', async (t) => {

@@ -63,10 +63,10 @@ function cellNumber(cell: string): number | null {
   return Number(m[1]!.replaceAll(',', '')) * unit;
 }
 
-test('every limit the server has (--max-*, --*-timeout-ms, --*-bytes, --refusal*) is in the README limits table with its real default', () => {
+test('every limit the server has (--max-*, --*-timeout-ms, --*-bytes, --refusal*, --send-buffer) is in the README limits table with its real default', () => {
   const readme = fs.readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
-  const limits = [...usage().matchAll(/^ {2}--((?:max-[\w-]+)|(?:[\w-]+-timeout-ms)|(?:[\w-]+-bytes)|(?:refusal[\w-]+)) <(\d+)>/gmu)].map((m) => ({ flag: m[1]!, value: Number(m[2]) }));
-  assert.ok(limits.length >= 9, `found only ${limits.map((l) => l.flag).join(', ')} in --help`);
+  const limits = [...usage().matchAll(/^ {2}--((?:max-[\w-]+)|(?:[\w-]+-timeout-ms)|(?:[\w-]+-bytes)|(?:refusal[\w-]+)|(?:send-buffer)) <(\d+)>/gmu)].map((m) => ({ flag: m[1]!, value: Number(m[2]) }));
+  assert.ok(limits.length >= 10, `found only ${limits.map((l) => l.flag).join(', ')} in --help`);
   for (const { flag, value } of limits) {
     const row = readme.split('\n').find((l) => l.startsWith(`| \`--${flag}\``));
     assert.ok(row !== undefined, `the README has no limits row for --${flag}`);
