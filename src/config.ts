@@ -28,7 +28,7 @@ export interface Config {
   readonly refusalsPerSecond: number;
   readonly refusalWindowMs: number;
   readonly maxInflight: number;
-  /** SO_SNDBUF of each accepted connection; 0 leaves the kernel's autotuning (see listeners/send-buffer.ts). */
+  /** SO_SNDBUF of each accepted persistent connection; 0 leaves the kernel's autotuning (see listeners/send-buffer.ts). */
   readonly sendBuffer: number;
   readonly idleTimeoutMs: number;
   readonly seedTimeoutMs: number;

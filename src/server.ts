@@ -250,7 +250,9 @@ export class Server implements ConnectionHost, HttpFrontHost {
     }
     // Bounds what a peer that does not read can make the server produce
     // before its writes fail and it stops being read (listeners/send-buffer.ts).
-    if (this.#config.sendBuffer > 0) {
+    // A seed connection gets one answer: nothing to bound, and no syscall
+    // added to the protocol whose cost is per connection.
+    if (this.#config.sendBuffer > 0 && !framing.oneShot) {
       const err = limitSendBuffer(socket, this.#config.sendBuffer);
       if (err !== null && !this.#sendBufferWarned) {
         this.#sendBufferWarned = true; // once: the cause is the same for every connection

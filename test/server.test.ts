@@ -385,6 +385,8 @@ test('kill -9 under load with --ack written: every acknowledged request is alrea
   assert.deepEqual(missing, [], 'acknowledged but not in the log');
 });
 
+const NEVER_READ_MESSAGES = Array.from({ length: 10_000 }, (_, i) => `never-read-${i}a`);
+
 /**
  * A line client that pipelines and never reads. Not reading is the absence
  * of an event, so the server stopping to read can only be observed over a
@@ -416,7 +418,6 @@ async function neverReader(port: number): Promise<{ offer(chunks: number): void;
     close: () => client.close(),
   };
 }
-const NEVER_READ_MESSAGES = Array.from({ length: 10_000 }, (_, i) => `never-read-${i}a`);
 
 test('a client that pipelines without ever reading cannot grow server memory without bound', async (t) => {
   const server = await ringpool(['--max-inflight', '64']);

@@ -27,7 +27,6 @@ const SO_SNDBUF = 7;
 
 interface SockoptModule {
   setsockopt(socket: net.Socket, level: number, option: number, value: number): void;
-  getsockopt(socket: net.Socket, level: number, option: number): number;
 }
 
 let loaded: SockoptModule | Error | null = null;
@@ -68,9 +67,3 @@ export function limitSendBuffer(socket: net.Socket, bytes: number): Error | null
   }
 }
 
-/** The send buffer the kernel allots `socket`, in bytes (for tests). */
-export function sendBufferSize(socket: net.Socket): number {
-  const m = sockopt();
-  if (m instanceof Error) throw m;
-  return m.getsockopt(socket, SOL_SOCKET, SO_SNDBUF);
-}
