@@ -37,7 +37,7 @@ import { type ServerProcess, peakRssBytes } from '../../profiling/server-process
 import { seedRequest } from '../helpers/clients.js';
 import { ATTACKS, type Attack, type HostileMessage, type HostileOptions } from './hostile-clients.js';
 import { httpGet, loopDelayMs, scrapeMetrics } from './lib/http-get.js';
-import { fdLimitWrapper } from './lib/proc.js';
+import { cpuTicks, fdLimitWrapper, stealPercent } from './lib/proc.js';
 import { ProcSampler } from './lib/proc-sampler.js';
 import { type ScenarioResult, finish, isMain, machine, mib, saveResult, tempDir } from './lib/report.js';
 import { spread, textTable } from '../../profiling/lib/bench-stats.js';
@@ -127,6 +127,8 @@ export interface Phase {
   readonly fdMax: number;
   /** The server's longest event-loop stall in any round of the phase, ms. */
   readonly loopStallMaxMs: number;
+  /** The VM's steal time in each round, % (see GoodWindow.stealPct). */
+  readonly stealPcts: readonly number[];
   readonly attacks: Record<string, number>;
 }
 
@@ -136,6 +138,7 @@ export interface HostileInputResult extends ScenarioResult {
   readonly phases: readonly Phase[];
   readonly rssBaseline: number;
   readonly baselineLoopStallMaxMs: number;
+  readonly baselineStealPcts: readonly number[];
   /** Peak RSS after a saturating well-behaved load: the footprint of legitimate work. */
   readonly rssBusy: number;
   readonly rssBound: number;
@@ -213,6 +216,8 @@ interface GoodWindow {
   readonly fdMax: number;
   /** The server's longest event-loop stall over the window, ms (its /metrics, reset by a scrape just before). */
   readonly loopStallMs: number;
+  /** The VM's steal time over the window, % of the machine's CPU time. */
+  readonly stealPct: number;
 }
 
 /** One phase: the attacks run in a child process while the well-behaved client measures. */
@@ -223,10 +228,12 @@ export interface PhaseWindow extends GoodWindow {
 async function measureGood(server: ServerProcess, seconds: number, rate: number, warmupS: number): Promise<GoodWindow> {
   const sampler = new ProcSampler(server.pid, 100);
   await scrapeMetrics(server.ports['http']!); // resets the loop-delay histogram
+  const ticks = cpuTicks();
   const good = await goodClient(server.ports['line']!, seconds, rate, warmupS);
+  const stealPct = stealPercent(ticks, cpuTicks());
   const m = await scrapeMetrics(server.ports['http']!);
   const { rssMax, fdMax } = await sampler.stop();
-  return { good, rssMax, fdMax, loopStallMs: loopDelayMs(m, 'max') };
+  return { good, rssMax, fdMax, loopStallMs: loopDelayMs(m, 'max'), stealPct };
 }
 
 export async function attackPhase(server: ServerProcess, wrapper: readonly string[], priority: AttackerPriority, options: HostileOptions, seconds: number, rate: number,
@@ -303,12 +310,13 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
       ...(Array.isArray(o.phases) ? [] : [['all at once', ATTACKS] as [string, readonly Attack[]]]),
     ];
     // Per phase (the baseline first), over the rounds.
-    const acc = Array.from({ length: plan.length + 1 }, () => ({ windows: [] as LoadResult[], rss: 0, fds: 0, stall: 0, attacks: {} as Record<string, number> }));
+    const acc = Array.from({ length: plan.length + 1 }, () => ({ windows: [] as LoadResult[], rss: 0, fds: 0, stall: 0, steal: [] as number[], attacks: {} as Record<string, number> }));
     const add = (a: (typeof acc)[number], w: GoodWindow): void => {
       a.windows.push(w.good);
       a.rss = Math.max(a.rss, w.rssMax);
       a.fds = Math.max(a.fds, w.fdMax);
       a.stall = Math.max(a.stall, w.loopStallMs);
+      a.steal.push(w.stealPct);
     };
     const alone = acc[0]!;
     for (let round = 0; round < rounds; round++) {
@@ -338,7 +346,7 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
       const good = measured(a.windows);
       return {
         name, good, p99Ratio: good.p99 / Math.max(1, baseline.p99), p99FromWriteRatio: good.p99FromWrite / Math.max(1, baseline.p99FromWrite),
-        rssMax: a.rss, fdMax: a.fds, loopStallMaxMs: a.stall, attacks: a.attacks,
+        rssMax: a.rss, fdMax: a.fds, loopStallMaxMs: a.stall, stealPcts: a.steal, attacks: a.attacks,
       };
     });
     for (const phase of phases) {
@@ -374,7 +382,7 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         + `${last.name === 'all at once' ? 'all attacks' : last.name}`
         + `${worst === null ? '' : `, worst single attack ${worst.name} ${worst.p99Ratio.toFixed(2)}x`}, with no attack ${control.p99Ratio.toFixed(2)}x (the noise floor); `
         + `server event-loop stall max ${Math.max(...phases.map((p) => p.loopStallMaxMs)).toFixed(1)} ms under attack, ${alone.stall.toFixed(1)} ms alone`,
-      baseline, rounds, phases, rssBaseline: alone.rss, baselineLoopStallMaxMs: alone.stall, rssBusy, rssBound, maxConnections, fdNote, attackerPriority,
+      baseline, rounds, phases, rssBaseline: alone.rss, baselineLoopStallMaxMs: alone.stall, baselineStealPcts: alone.steal, rssBusy, rssBound, maxConnections, fdNote, attackerPriority,
     };
   } finally {
     await server.stop('SIGKILL');
@@ -405,11 +413,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${r.fdNote}; hostile clients scheduled ${r.attackerPriority}; --max-connections ${r.maxConnections}; peak RSS under a saturating legitimate load ${mib(r.rssBusy)} MiB; `
     + `RSS bound ${mib(r.rssBound)} MiB (that + ${r.maxConnections} connections × (max frame + 128 KiB) + 64 MiB heap slack)\n${textTable(
     ['phase', 'requests', 'p50 µs', 'p99 µs', 'p99 / alone', 'p99 of each round, µs', 'max µs', 'p99 from write µs', 'from write / alone', 'wrong', 'errors',
-      'server RSS max MiB', 'server fds max', 'server loop stall max ms'],
-    [['alone (baseline)', r.baseline, 1, 1, r.rssBaseline, 0, r.baselineLoopStallMaxMs] as const,
-      ...r.phases.map((p) => [p.name, p.good, p.p99Ratio, p.p99FromWriteRatio, p.rssMax, p.fdMax, p.loopStallMaxMs] as const)]
-      .map(([name, m, ratio, fromWriteRatio, rss, fds, stall]) => [name, m.requests, m.p50, m.p99, ratio.toFixed(2), m.p99s.join(' '), m.max, m.p99FromWrite,
-        fromWriteRatio.toFixed(2), m.wrong, m.errors, mib(rss), fds || '-', stall.toFixed(1)]),
+      'server RSS max MiB', 'server fds max', 'server loop stall max ms', 'VM steal % of each round'],
+    [['alone (baseline)', r.baseline, 1, 1, r.rssBaseline, 0, r.baselineLoopStallMaxMs, r.baselineStealPcts] as const,
+      ...r.phases.map((p) => [p.name, p.good, p.p99Ratio, p.p99FromWriteRatio, p.rssMax, p.fdMax, p.loopStallMaxMs, p.stealPcts] as const)]
+      .map(([name, m, ratio, fromWriteRatio, rss, fds, stall, steal]) => [name, m.requests, m.p50, m.p99, ratio.toFixed(2), m.p99s.join(' '), m.max, m.p99FromWrite,
+        fromWriteRatio.toFixed(2), m.wrong, m.errors, mib(rss), fds || '-', stall.toFixed(1), steal.map((x) => x.toFixed(1)).join(' ')]),
   )}\n${r.rounds} round(s); p50 and p99 are medians over them. The baseline's own p99 moved between `
     + `${Math.min(...r.baseline.p99s)} and ${Math.max(...r.baseline.p99s)} µs (${(Math.max(...r.baseline.p99s) / Math.max(1, Math.min(...r.baseline.p99s))).toFixed(2)}x) with nothing attacking. `
     + `The p99 is from each request's intended send time (a fixed schedule); "from write" leaves out the client's own lateness in sending.\n`);

@@ -77,3 +77,23 @@ function ipv6(hex: string): string {
   for (let i = 0; i < 16; i += 2) groups.push(`${bytes[i]!}${bytes[i + 1]!}`.toLowerCase());
   return groups.join(':');
 }
+
+/** The machine's CPU time so far, from /proc/stat (clock ticks, all CPUs). */
+export interface CpuTicks { readonly steal: number; readonly total: number }
+
+export function cpuTicks(): CpuTicks {
+  // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/u).slice(1).map(Number);
+  // guest and guest_nice are already counted in user and nice.
+  return { steal: fields[7] ?? 0, total: fields.slice(0, 8).reduce((a, b) => a + b, 0) };
+}
+
+/**
+ * Share of the machine's CPU time between two readings that the hypervisor
+ * gave to someone else (steal), in percent: on a VM, what a latency window
+ * lost that no process on it could see.
+ */
+export function stealPercent(from: CpuTicks, to: CpuTicks): number {
+  const total = to.total - from.total;
+  return total > 0 ? (100 * (to.steal - from.steal)) / total : 0;
+}
