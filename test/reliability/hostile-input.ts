@@ -216,7 +216,7 @@ interface GoodWindow {
   readonly fdMax: number;
   /** The server's longest event-loop stall over the window, ms (its /metrics, reset by a scrape just before). */
   readonly loopStallMs: number;
-  /** The VM's steal time over the window, % of the machine's CPU time. */
+  /** The VM's steal time over the window and its warm-up, % of the machine's CPU time. */
   readonly stealPct: number;
 }
 
