@@ -1,7 +1,7 @@
 /**
  * CI version of hostile-input.ts: a phase with no attack (the control), each
- * attack alone, then all at once, 100 slow senders, 2 seconds a phase. Latency is a figure of the script, not
- * asserted here.
+ * attack alone, then all at once, 100 slow senders, 2 seconds a phase.
+ * Latency is a figure of the script, not asserted here.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
