@@ -59,6 +59,12 @@ export interface LoadOptions {
   readonly timeoutMs?: number;
   /** A progress bar on stderr (only drawn on a TTY). */
   readonly progress?: boolean;
+  /**
+   * The warm-up lasts until this settles too (and at least warmupS): for
+   * measuring once something else is in place, e.g. a flood that has filled
+   * the server (the connections are open before it, and warm).
+   */
+  readonly warmUntil?: Promise<void>;
   /** Called once, when the warm-up ends and measurement begins. */
   readonly onMeasureStart?: () => void;
 }
@@ -648,7 +654,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const startMeasuring = (): void => {
     // Without warm-up, measurement starts at t0: the first sends are dated t0
     // (seedLaunch(t0)), and would otherwise escape the request budget.
-    const now = warmupS > 0 ? performance.now() : t0;
+    const now = warmupS > 0 || opts.warmUntil !== undefined ? performance.now() : t0;
     run.measureStart = now;
     if (durationS !== null) {
       run.sendUntil = now + durationS * 1000;
@@ -676,8 +682,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     }
   }, tickMs));
 
-  if (warmupS > 0) timers.push(setTimeout(startMeasuring, warmupS * 1000));
-  else startMeasuring();
+  if (opts.warmUntil !== undefined) {
+    const warmedUp = Promise.all([opts.warmUntil, new Promise<void>((resolve) => timers.push(setTimeout(resolve, warmupS * 1000)))]);
+    void warmedUp.then(startMeasuring, startMeasuring);
+  } else if (warmupS > 0) {
+    timers.push(setTimeout(startMeasuring, warmupS * 1000));
+  } else {
+    startMeasuring();
+  }
 
   if (run.protocol === 'seed') {
     const cursor = { next: 0 };

@@ -120,6 +120,33 @@ test('a line run against a server that accepts but never answers or closes ends 
   assert.equal(r.wrong, 0);
 });
 
+test('warmUntil holds the measurement until it settles: what was answered before it is warm-up, not measured', async (t) => {
+  let received = 0;
+  let reached!: () => void;
+  const fiftyReceived = new Promise<void>((resolve) => { reached = resolve; });
+  const server = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      let n = 0;
+      for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) n++;
+      received += n;
+      if (received >= 50) reached();
+      socket.write('2 sí\n'.repeat(n)); // every trivial message's answer
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  let receivedAtStart = -1;
+  const r = await runLoad({
+    host: HOST, port: (server.address() as net.AddressInfo).port, protocol: 'line', connections: 2, depth: 4, requests: 100, messageSet: 'trivial',
+    warmUntil: fiftyReceived, onMeasureStart: () => { receivedAtStart = received; },
+  });
+  assert.ok(receivedAtStart >= 50, `measurement began after ${receivedAtStart} requests`);
+  assert.equal(r.requests, 100);
+  assert.equal(r.wrong, 0);
+  assert.ok(r.totalAnswered >= 150, `totalAnswered = ${r.totalAnswered}`);
+});
+
 test('fixed-rate mode never sends ahead of its schedule: 300 requests at 3000 req/s take at least 0.1 s', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-client-test-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));

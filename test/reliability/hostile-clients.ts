@@ -32,6 +32,8 @@ export interface HostileOptions {
 
 export type HostileMessage =
   | { readonly type: 'ready'; readonly openConnections: number }
+  /** With a flood, after ready: it has filled --max-connections, in floodFillMs (null: not within FLOOD_FILL_LIMIT_MS). */
+  | { readonly type: 'full'; readonly floodFillMs: number | null }
   | { readonly type: 'stats'; readonly stats: Record<string, number> };
 
 const HOST = '127.0.0.1';
@@ -174,12 +176,34 @@ function slowSendersAttack(o: HostileOptions, opened: () => void): void {
   }, 10));
 }
 
+/** How long the flood may take to fill --max-connections before the phase is measured anyway (and its evidence found missing). */
+const FLOOD_FILL_LIMIT_MS = 30_000;
+
 /**
  * Twice a second, floodSize connections at once, each kept open and silent:
  * within seconds they fill --max-connections, and every one past it must be
  * told so and closed, or (past the refusal budget) refused by the kernel.
+ *
+ * `full` is called at the first connection turned away, once: the
+ * connections before it were within --max-connections, accepted as any
+ * server accepts its clients, and the phase is measured from there on, as
+ * it is once the slow senders are connected. What is measured is the flood
+ * past the limit; how long filling took is reported beside it.
  */
-function floodAttack(o: HostileOptions): void {
+function floodAttack(o: HostileOptions, full: (fillMs: number | null) => void): void {
+  const startedAt = performance.now();
+  let filled = false;
+  const fill = (): void => {
+    if (filled) return;
+    filled = true;
+    full(Math.round(performance.now() - startedAt));
+  };
+  timers.push(setTimeout(() => {
+    if (filled) return;
+    filled = true;
+    count(`flood: NOT FULL after ${FLOOD_FILL_LIMIT_MS} ms`);
+    full(null);
+  }, FLOOD_FILL_LIMIT_MS));
   timers.push(setInterval(() => {
     for (let i = 0; i < o.floodSize; i++) {
       let got = '';
@@ -190,6 +214,7 @@ function floodAttack(o: HostileOptions): void {
         if (got === 'ERR too many connections\n') count('flood: ERR too many connections');
         else if (kernel !== null) count(`flood: ${kernel}`);
         else if (got !== '' || !stopping) count(`flood: OTHER (${JSON.stringify(got.slice(0, 40))})`);
+        if (got === 'ERR too many connections\n' || kernel !== null) fill();
       });
       s.once('connect', () => count('flood: connected'));
     }
@@ -230,21 +255,26 @@ function neverReadsAttack(o: HostileOptions): void {
   }
 }
 
-const LAUNCH: Record<Exclude<Attack, 'slow-senders'>, (o: HostileOptions) => void> = {
+const LAUNCH: Record<Exclude<Attack, 'slow-senders' | 'flood'>, (o: HostileOptions) => void> = {
   'random-bytes': randomBytesAttack,
   oversize: oversizeAttack,
   truncated: truncatedAttack,
   'invalid-utf8': invalidUtf8Attack,
-  flood: floodAttack,
   'half-open': halfOpenAttack,
   'never-reads': neverReadsAttack,
 };
 
-/** The slow senders first (they take a while to connect), then the rest at once. */
+/**
+ * The slow senders first (they take a while to connect), then the rest at
+ * once; ready then, and full when the flood, if any, has filled
+ * --max-connections (its first burst comes 500 ms after ready: the
+ * well-behaved client connects before it).
+ */
 function start(o: HostileOptions): void {
   listenersMayPause = o.attacks.includes('flood');
   const rest = (): void => {
-    for (const a of o.attacks) if (a !== 'slow-senders') LAUNCH[a](o);
+    for (const a of o.attacks) if (a !== 'slow-senders' && a !== 'flood') LAUNCH[a](o);
+    if (o.attacks.includes('flood')) floodAttack(o, (floodFillMs) => void process.send!({ type: 'full', floodFillMs } satisfies HostileMessage));
     process.send!({ type: 'ready', openConnections: sockets.size } satisfies HostileMessage);
   };
   if (o.attacks.includes('slow-senders')) slowSendersAttack(o, rest);

@@ -1,6 +1,7 @@
 /**
  * CI version of hostile-input.ts: a phase with no attack (the control), each
- * attack alone, then all at once, 100 slow senders, 2 seconds a phase.
+ * attack alone, then all at once, 100 slow senders, 2 seconds a phase (the
+ * flood's from when it has filled --max-connections).
  * Latency is a figure of the script, not asserted here.
  */
 import assert from 'node:assert/strict';
@@ -16,5 +17,7 @@ test('no attack, each hostile client alone, then all at once, against a live ser
   for (const p of r.phases) {
     assert.ok(p.good.requests >= 700, `${p.name}: ${p.good.requests} requests`);
     assert.ok(p.rssMax <= r.rssBound);
+    // Phases with the flood are measured once it has filled --max-connections.
+    assert.equal(p.floodFillMs.length, p.name === 'flood' || p.name === 'all at once' ? 1 : 0, `${p.name}: fill times ${p.floodFillMs.join(', ')}`);
   }
 });
