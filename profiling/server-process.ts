@@ -135,10 +135,19 @@ export function threadsCpuSecondsOf(pid: number): number {
   let ns = 0;
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
-      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      ns += runNanoseconds(pid, tid);
     } catch {
       // The thread exited between the listing and the read.
     }
   }
   return ns / 1e9;
+}
+
+/** The same for the process's main thread alone (its thread id is the pid): a Node server's event loop. */
+export function mainThreadCpuSecondsOf(pid: number): number {
+  return runNanoseconds(pid, String(pid)) / 1e9;
+}
+
+function runNanoseconds(pid: number, tid: string): number {
+  return Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
 }

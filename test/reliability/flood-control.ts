@@ -19,8 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spread, textTable } from '../../profiling/lib/bench-stats.js';
 import { type HostileOptions } from './hostile-clients.js';
-import { type LoadResult } from '../../profiling/load-client.js';
-import { ATTACKER_PRIORITIES, type AttackerPriority, attackPhase, goodClient } from './hostile-input.js';
+import { ATTACKER_PRIORITIES, type AttackerPriority, type GoodWindow, attackPhase, measureGood } from './hostile-input.js';
 import { isMain, machine, tempDir } from './lib/report.js';
 import { startRingpool } from './lib/ringpool.js';
 
@@ -64,12 +63,12 @@ async function main(): Promise<void> {
   const server = await startRingpool({ logFile: path.join(dir, 'flood.log'), http: true, wrapper: [], args: ['--max-connections', String(MAX_CONNECTIONS)] });
   try {
     const nowhere = await closedPort();
-    const windows = SETTINGS.map((): LoadResult[] => []);
+    const windows = SETTINGS.map((): GoodWindow[] => []);
     for (let round = 0; round < rounds; round++) {
       for (const [k, setting] of SETTINGS.entries()) {
-        let good: LoadResult;
+        let window: GoodWindow;
         if (setting.target === null) {
-          good = await goodClient(server.ports['line']!, seconds, RATE, WARMUP_S);
+          window = await measureGood(server, seconds, RATE, WARMUP_S);
         } else {
           const options: HostileOptions = {
             attacks: ['flood'], ports: { ...server.ports, line: setting.target === 'ringpool' ? server.ports['line']! : nowhere },
@@ -77,26 +76,31 @@ async function main(): Promise<void> {
           };
           const phase = await attackPhase(server, [], setting.priority, options, seconds, RATE, WARMUP_S);
           if (phase.good.wrong > 0 || phase.good.errors > 0) throw new Error(`${setting.name}: ${phase.good.wrong} wrong answers, ${phase.good.errors} errors`);
-          good = phase.good;
+          window = phase;
         }
-        windows[k]!.push(good);
-        process.stdout.write(`round ${round + 1}: ${setting.name}: p99 ${good.latencyUs.p99} µs (from write ${good.latencyFromWriteUs.p99} µs)\n`);
+        windows[k]!.push(window);
+        const { good } = window;
+        process.stdout.write(`round ${round + 1}: ${setting.name}: p99 ${good.latencyUs.p99} µs (from write ${good.latencyFromWriteUs.p99} µs), `
+          + `server main thread ${window.serverMainCpuPct.toFixed(1)}% of a core, VM steal ${window.stealPct.toFixed(1)}%\n`);
       }
     }
     const medians = windows.map((ws) => ({
-      p99: spread(ws.map((w) => w.latencyUs.p99)).median,
-      fromWrite: spread(ws.map((w) => w.latencyFromWriteUs.p99)).median,
+      p99: spread(ws.map((w) => w.good.latencyUs.p99)).median,
+      fromWrite: spread(ws.map((w) => w.good.latencyFromWriteUs.p99)).median,
+      mainCpu: spread(ws.map((w) => w.serverMainCpuPct)).median,
     }));
     const base = medians[0]!;
-    process.stdout.write(`\n${textTable(['setting', 'p99 µs (median)', 'p99 / alone', 'p99 of each round, µs', 'from write: p99 µs', 'p99 / alone'],
+    process.stdout.write(`\n${textTable(['setting', 'p99 µs (median)', 'p99 / alone', 'p99 of each round, µs', 'from write: p99 µs', 'p99 / alone',
+      'server main thread % of a core (median)', 'VM steal % of each round'],
       SETTINGS.map((s, k) => {
         const m = medians[k]!;
-        return [s.name, m.p99, (m.p99 / base.p99).toFixed(2), windows[k]!.map((w) => w.latencyUs.p99).join(' '), m.fromWrite,
-          (m.fromWrite / base.fromWrite).toFixed(2)];
+        return [s.name, m.p99, (m.p99 / base.p99).toFixed(2), windows[k]!.map((w) => w.good.latencyUs.p99).join(' '), m.fromWrite,
+          (m.fromWrite / base.fromWrite).toFixed(2), m.mainCpu.toFixed(1), windows[k]!.map((w) => w.stealPct.toFixed(1)).join(' ')];
       }))}\n`
-      + `${rounds} round(s) of ${seconds} s at ${RATE} requests/s; the flood is 200 connections at once, twice a second; ringpool runs with `
-      + `--max-connections ${MAX_CONNECTIONS} and its default refusal budget. The p99 is from each request's intended send time; "from write" from `
-      + `its actual write, without the client's own lateness in sending.\n`);
+      + `${rounds} round(s) of ${seconds} s at ${RATE} requests/s; the flood is 200 connections at once, twice a second, measured from its first `
+      + `connection turned away (at ringpool, once it has filled --max-connections ${MAX_CONNECTIONS}); ringpool runs with its default refusal `
+      + `budget. The p99 is from each request's intended send time; "from write" from its actual write, without the client's own lateness in `
+      + `sending. The server's main thread is its event loop, over the measured window.\n`);
   } finally {
     await server.stop('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });

@@ -39,8 +39,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type LoadResult, runLoad } from '../../profiling/load-client.js';
-import { type ServerProcess, peakRssBytes } from '../../profiling/server-process.js';
+import { type LoadOptions, type LoadResult, runLoad } from '../../profiling/load-client.js';
+import { type ServerProcess, mainThreadCpuSecondsOf, peakRssBytes } from '../../profiling/server-process.js';
 import { seedRequest } from '../helpers/clients.js';
 import { ATTACKS, type Attack, type HostileMessage, type HostileOptions } from './hostile-clients.js';
 import { httpGet, loopDelayMs, scrapeMetrics } from './lib/http-get.js';
@@ -136,6 +136,8 @@ export interface Phase {
   readonly loopStallMaxMs: number;
   /** The VM's steal time in each round, % (see GoodWindow.stealPct). */
   readonly stealPcts: readonly number[];
+  /** The server's main thread in each round, % of a core (see GoodWindow.serverMainCpuPct). */
+  readonly serverMainCpuPcts: readonly number[];
   /** With a flood: how long it took to fill --max-connections in each round, before measuring (ms). */
   readonly floodFillMs: readonly number[];
   readonly attacks: Record<string, number>;
@@ -148,6 +150,7 @@ export interface HostileInputResult extends ScenarioResult {
   readonly rssBaseline: number;
   readonly baselineLoopStallMaxMs: number;
   readonly baselineStealPcts: readonly number[];
+  readonly baselineServerMainCpuPcts: readonly number[];
   /** Peak RSS after a saturating well-behaved load: the footprint of legitimate work. */
   readonly rssBusy: number;
   readonly rssBound: number;
@@ -183,9 +186,10 @@ function priorityCommand(priority: AttackerPriority): string[] {
   }
 }
 
-/** The well-behaved client; its warm-up lasts warmupS and until warmUntil, if given, settles. */
-export function goodClient(port: number, seconds: number, rate: number, warmupS: number, warmUntil?: Promise<void>): Promise<LoadResult> {
-  return runLoad({ port, protocol: 'line', connections: 2, depth: 16, rate, durationS: seconds, warmupS, timeoutMs: 5000, ...(warmUntil === undefined ? {} : { warmUntil }) });
+/** The well-behaved client; its warm-up lasts warmupS and until `more.warmUntil`, if given, settles. */
+export function goodClient(port: number, seconds: number, rate: number, warmupS: number,
+  more: Pick<LoadOptions, 'warmUntil' | 'onMeasureStart'> = {}): Promise<LoadResult> {
+  return runLoad({ port, protocol: 'line', connections: 2, depth: 16, rate, durationS: seconds, warmupS, timeoutMs: 5000, ...more });
 }
 
 /**
@@ -220,7 +224,7 @@ function measured(windows: readonly LoadResult[]): Measured {
 }
 
 /** One window of the well-behaved client, and what the server went through meanwhile. */
-interface GoodWindow {
+export interface GoodWindow {
   readonly good: LoadResult;
   readonly rssMax: number;
   readonly fdMax: number;
@@ -228,6 +232,13 @@ interface GoodWindow {
   readonly loopStallMs: number;
   /** The VM's steal time over the window and its warm-up, % of the machine's CPU time. */
   readonly stealPct: number;
+  /**
+   * The server's main thread (its event loop: accepts, reads, parsing,
+   * answers) over the measured window, % of one core: what the server itself
+   * spent, the attack's handling included, apart from what the attackers and
+   * the kernel took on the shared cores.
+   */
+  readonly serverMainCpuPct: number;
 }
 
 /** One phase: the attacks run in a child process while the well-behaved client measures. */
@@ -237,15 +248,24 @@ export interface PhaseWindow extends GoodWindow {
   readonly floodFillMs: number | null;
 }
 
-async function measureGood(server: ServerProcess, seconds: number, rate: number, warmupS: number, warmUntil?: Promise<void>): Promise<GoodWindow> {
+export async function measureGood(server: ServerProcess, seconds: number, rate: number, warmupS: number, warmUntil?: Promise<void>): Promise<GoodWindow> {
   const sampler = new ProcSampler(server.pid, 100);
   await scrapeMetrics(server.ports['http']!); // resets the loop-delay histogram
   const ticks = cpuTicks();
-  const good = await goodClient(server.ports['line']!, seconds, rate, warmupS, warmUntil);
+  let mainCpuAtStart = 0;
+  let measureStart = 0;
+  const good = await goodClient(server.ports['line']!, seconds, rate, warmupS, {
+    ...(warmUntil === undefined ? {} : { warmUntil }),
+    onMeasureStart: () => {
+      mainCpuAtStart = mainThreadCpuSecondsOf(server.pid);
+      measureStart = performance.now();
+    },
+  });
+  const serverMainCpuPct = (100 * (mainThreadCpuSecondsOf(server.pid) - mainCpuAtStart)) / ((performance.now() - measureStart) / 1000);
   const stealPct = stealPercent(ticks, cpuTicks());
   const m = await scrapeMetrics(server.ports['http']!);
   const { rssMax, fdMax } = await sampler.stop();
-  return { good, rssMax, fdMax, loopStallMs: loopDelayMs(m, 'max'), stealPct };
+  return { good, rssMax, fdMax, loopStallMs: loopDelayMs(m, 'max'), stealPct, serverMainCpuPct };
 }
 
 export async function attackPhase(server: ServerProcess, wrapper: readonly string[], priority: AttackerPriority, options: HostileOptions, seconds: number, rate: number,
@@ -330,13 +350,14 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
       ...(Array.isArray(o.phases) ? [] : [['all at once', ATTACKS] as [string, readonly Attack[]]]),
     ];
     // Per phase (the baseline first), over the rounds.
-    const acc = Array.from({ length: plan.length + 1 }, () => ({ windows: [] as LoadResult[], rss: 0, fds: 0, stall: 0, steal: [] as number[], fill: [] as number[], attacks: {} as Record<string, number> }));
+    const acc = Array.from({ length: plan.length + 1 }, () => ({ windows: [] as LoadResult[], rss: 0, fds: 0, stall: 0, steal: [] as number[], mainCpu: [] as number[], fill: [] as number[], attacks: {} as Record<string, number> }));
     const add = (a: (typeof acc)[number], w: GoodWindow): void => {
       a.windows.push(w.good);
       a.rss = Math.max(a.rss, w.rssMax);
       a.fds = Math.max(a.fds, w.fdMax);
       a.stall = Math.max(a.stall, w.loopStallMs);
       a.steal.push(w.stealPct);
+      a.mainCpu.push(w.serverMainCpuPct);
     };
     const alone = acc[0]!;
     for (let round = 0; round < rounds; round++) {
@@ -367,7 +388,7 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
       const good = measured(a.windows);
       return {
         name, good, p99Ratio: good.p99 / Math.max(1, baseline.p99), p99FromWriteRatio: good.p99FromWrite / Math.max(1, baseline.p99FromWrite),
-        rssMax: a.rss, fdMax: a.fds, loopStallMaxMs: a.stall, stealPcts: a.steal, floodFillMs: a.fill, attacks: a.attacks,
+        rssMax: a.rss, fdMax: a.fds, loopStallMaxMs: a.stall, stealPcts: a.steal, serverMainCpuPcts: a.mainCpu, floodFillMs: a.fill, attacks: a.attacks,
       };
     });
     for (const phase of phases) {
@@ -403,7 +424,7 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         + `${last.name === 'all at once' ? 'all attacks' : last.name}`
         + `${worst === null ? '' : `, worst single attack ${worst.name} ${worst.p99Ratio.toFixed(2)}x`}, with no attack ${control.p99Ratio.toFixed(2)}x (the noise floor); `
         + `server event-loop stall max ${Math.max(...phases.map((p) => p.loopStallMaxMs)).toFixed(1)} ms under attack, ${alone.stall.toFixed(1)} ms alone`,
-      baseline, rounds, phases, rssBaseline: alone.rss, baselineLoopStallMaxMs: alone.stall, baselineStealPcts: alone.steal, rssBusy, rssBound, maxConnections, fdNote, attackerPriority,
+      baseline, rounds, phases, rssBaseline: alone.rss, baselineLoopStallMaxMs: alone.stall, baselineStealPcts: alone.steal, baselineServerMainCpuPcts: alone.mainCpu, rssBusy, rssBound, maxConnections, fdNote, attackerPriority,
     };
   } finally {
     await server.stop('SIGKILL');
@@ -434,11 +455,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${r.fdNote}; hostile clients scheduled ${r.attackerPriority}; --max-connections ${r.maxConnections}; peak RSS under a saturating legitimate load ${mib(r.rssBusy)} MiB; `
     + `RSS bound ${mib(r.rssBound)} MiB (that + ${r.maxConnections} connections × (max frame + 128 KiB) + 64 MiB heap slack)\n${textTable(
     ['phase', 'requests', 'p50 µs', 'p99 µs', 'p99 / alone', 'p99 of each round, µs', 'max µs', 'p99 from write µs', 'from write / alone', 'wrong', 'errors',
-      'server RSS max MiB', 'server fds max', 'server loop stall max ms', 'VM steal % of each round'],
-    [['alone (baseline)', r.baseline, 1, 1, r.rssBaseline, 0, r.baselineLoopStallMaxMs, r.baselineStealPcts] as const,
-      ...r.phases.map((p) => [p.name, p.good, p.p99Ratio, p.p99FromWriteRatio, p.rssMax, p.fdMax, p.loopStallMaxMs, p.stealPcts] as const)]
-      .map(([name, m, ratio, fromWriteRatio, rss, fds, stall, steal]) => [name, m.requests, m.p50, m.p99, ratio.toFixed(2), m.p99s.join(' '), m.max, m.p99FromWrite,
-        fromWriteRatio.toFixed(2), m.wrong, m.errors, mib(rss), fds || '-', stall.toFixed(1), steal.map((x) => x.toFixed(1)).join(' ')]),
+      'server RSS max MiB', 'server fds max', 'server loop stall max ms', 'server main thread % of a core (median)', 'VM steal % of each round'],
+    [['alone (baseline)', r.baseline, 1, 1, r.rssBaseline, 0, r.baselineLoopStallMaxMs, r.baselineServerMainCpuPcts, r.baselineStealPcts] as const,
+      ...r.phases.map((p) => [p.name, p.good, p.p99Ratio, p.p99FromWriteRatio, p.rssMax, p.fdMax, p.loopStallMaxMs, p.serverMainCpuPcts, p.stealPcts] as const)]
+      .map(([name, m, ratio, fromWriteRatio, rss, fds, stall, mainCpu, steal]) => [name, m.requests, m.p50, m.p99, ratio.toFixed(2), m.p99s.join(' '), m.max, m.p99FromWrite,
+        fromWriteRatio.toFixed(2), m.wrong, m.errors, mib(rss), fds || '-', stall.toFixed(1), spread(mainCpu).median.toFixed(1), steal.map((x) => x.toFixed(1)).join(' ')]),
   )}\n${r.rounds} round(s); p50 and p99 are medians over them. The baseline's own p99 moved between `
     + `${Math.min(...r.baseline.p99s)} and ${Math.max(...r.baseline.p99s)} µs (${(Math.max(...r.baseline.p99s) / Math.max(1, Math.min(...r.baseline.p99s))).toFixed(2)}x) with nothing attacking. `
     + `The p99 is from each request's intended send time (a fixed schedule); "from write" leaves out the client's own lateness in sending.\n`);
