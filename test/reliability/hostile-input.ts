@@ -399,6 +399,12 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
           ? `${name}: with nothing attacking, the ${figure}: this run's noise alone is past the limit ${o.p99Limit}x, so it cannot tell an attack's cost from noise`
           : `${name}: ${figure} (limit ${o.p99Limit}x)`);
       }
+      // The other way round: a baseline inflated by noise would let every phase pass.
+      if (o.p99Limit !== undefined && name === CONTROL_PHASE && phase.p99Ratio < 1 / o.p99Limit) {
+        v(`${name}: with nothing attacking, the well-behaved client's p99 ${good.p99} µs is ${phase.p99Ratio.toFixed(2)}x its baseline ${baseline.p99} µs: `
+          + `the baseline is inflated past the limit by noise (VM steal ${alone.steal.map((x) => x.toFixed(1)).join(', ')}% in its rounds), `
+          + `so a ratio within ${o.p99Limit}x proves nothing in this run`);
+      }
       if (good.wrong > 0 || good.errors > 0) v(`${name}: well-behaved client got ${good.wrong} wrong answers, ${good.errors} errors ${good.samples.join(' ')}`);
       for (const [key, n] of Object.entries(phase.attacks)) if (/WRONG|OTHER|CLOSED BY SERVER|NOT FULL/u.test(key)) v(`${name}: a hostile client saw ${n} × "${key}"`);
     }
