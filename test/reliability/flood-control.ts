@@ -11,7 +11,7 @@
  * scheduled at each of hostile-input's attacker priorities. Each, and the
  * well-behaved client alone, in `--rounds` rounds; medians of the p99s.
  *
- *   node dist/test/reliability/flood-control.js [--rounds 5] [--seconds 8]
+ *   node dist/test/reliability/flood-control.js [--rounds 5] [--seconds 8] [--flood-attacker c|node]
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spread, textTable } from '../../profiling/lib/bench-stats.js';
 import { type HostileOptions } from './hostile-clients.js';
-import { ATTACKER_PRIORITIES, type AttackerPriority, type GoodWindow, attackPhase, measureGood } from './hostile-input.js';
+import { ATTACKER_PRIORITIES, type AttackerPriority, FLOOD_ATTACKERS, type GoodWindow, attackPhase, floodAttackerBinary, measureGood } from './hostile-input.js';
 import { isMain, machine, tempDir } from './lib/report.js';
 import { startRingpool } from './lib/ringpool.js';
 
@@ -54,11 +54,16 @@ const SETTINGS: readonly Setting[] = [
 ];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '8' } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '8' }, 'flood-attacker': { type: 'string', default: 'c' } },
+  });
+  const attacker = FLOOD_ATTACKERS.find((f) => f === values['flood-attacker']);
+  if (attacker === undefined) throw new Error(`--flood-attacker must be one of ${FLOOD_ATTACKERS.join(', ')}, got ${values['flood-attacker']}`);
+  const attackerPath = await floodAttackerBinary(attacker);
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);
   if (!(Number.isInteger(rounds) && rounds >= 1) || !(seconds > 0)) throw new Error('--rounds must be a positive integer and --seconds positive');
-  process.stdout.write(`flood control: ${machine()}\n`);
+  process.stdout.write(`flood control: ${machine()}; the flood run by ${attacker === 'c' ? 'flood-attacker.c' : 'the hostile clients\' Node process'}\n`);
   const dir = tempDir('flood-control');
   const server = await startRingpool({ logFile: path.join(dir, 'flood.log'), http: true, wrapper: [], args: ['--max-connections', String(MAX_CONNECTIONS)] });
   try {
@@ -72,7 +77,7 @@ async function main(): Promise<void> {
         } else {
           const options: HostileOptions = {
             attacks: ['flood'], ports: { ...server.ports, line: setting.target === 'ringpool' ? server.ports['line']! : nowhere },
-            maxFrame: 65536, slowSenders: 0, floodSize: 200, truncated: 0, halfOpenPerSecond: 0, neverReaders: 0,
+            maxFrame: 65536, slowSenders: 0, floodSize: 200, truncated: 0, halfOpenPerSecond: 0, neverReaders: 0, floodAttacker: attackerPath,
           };
           const phase = await attackPhase(server, [], setting.priority, options, seconds, RATE, WARMUP_S);
           if (phase.good.wrong > 0 || phase.good.errors > 0) throw new Error(`${setting.name}: ${phase.good.wrong} wrong answers, ${phase.good.errors} errors`);

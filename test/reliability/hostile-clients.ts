@@ -7,6 +7,7 @@
  * Every attack targets 127.0.0.1 only, and is bounded (connection counts,
  * rates) so that it is hostile input, not a CPU flood of two shared cores.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { expectedAnswer } from '../helpers/clients.js';
@@ -28,6 +29,8 @@ export interface HostileOptions {
   readonly halfOpenPerSecond: number;
   /** Connections that pipeline and never read. */
   readonly neverReaders: number;
+  /** The built flood-attacker.c to run the flood, or null to run it in this process. */
+  readonly floodAttacker: string | null;
 }
 
 export type HostileMessage =
@@ -204,6 +207,10 @@ function floodAttack(o: HostileOptions, full: (fillMs: number | null) => void): 
     count(`flood: NOT FULL after ${FLOOD_FILL_LIMIT_MS} ms`);
     full(null);
   }, FLOOD_FILL_LIMIT_MS));
+  if (o.floodAttacker !== null) {
+    cFlood(o.floodAttacker, o.ports['line']!, o.floodSize, fill);
+    return;
+  }
   timers.push(setInterval(() => {
     for (let i = 0; i < o.floodSize; i++) {
       let got = '';
@@ -219,6 +226,42 @@ function floodAttack(o: HostileOptions, full: (fillMs: number | null) => void): 
       s.once('connect', () => count('flood: connected'));
     }
   }, 500));
+}
+
+/** The C flood attacker (flood-attacker.c), and its counts once it has stopped. */
+let flooder: { readonly child: ChildProcess; readonly counts: Promise<Record<string, number>> } | null = null;
+
+/** The same flood from flood-attacker.c: it says "full", and its counts (JSON) when stopped with SIGTERM. */
+function cFlood(binary: string, port: number, size: number, fill: () => void): void {
+  const child = spawn(binary, [String(port), String(size)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const counts = new Promise<Record<string, number>>((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      out += chunk;
+      for (let i = out.indexOf('\n'); i >= 0; i = out.indexOf('\n')) {
+        const line = out.slice(0, i);
+        out = out.slice(i + 1);
+        if (line === 'full') fill();
+        else resolve(JSON.parse(line) as Record<string, number>);
+      }
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => reject(new Error(`the flood attacker exited (${signal ?? code}) without its counts`)));
+  });
+  counts.catch(() => undefined); // read at stop
+  flooder = { child, counts };
+}
+
+/** Stops the C flood attacker, if any, and adds its counts to ours. */
+async function stopFlooder(): Promise<void> {
+  if (flooder === null) return;
+  flooder.child.kill('SIGTERM');
+  try {
+    for (const [key, n] of Object.entries(await flooder.counts)) count(key, n);
+  } catch (err) {
+    count(`flood: OTHER (${(err as Error).message})`);
+  }
 }
 
 /** Half-open: send a request, then half-close and wait for the server to answer and close. */
@@ -289,7 +332,7 @@ process.on('message', (m: { type: 'start'; options: HostileOptions } | { type: '
       for (const t of timers) clearTimeout(t);
       stats['open connections at stop'] = sockets.size;
       for (const s of sockets) s.destroy();
-      process.send!({ type: 'stats', stats } satisfies HostileMessage, () => process.disconnect());
+      void stopFlooder().then(() => process.send!({ type: 'stats', stats } satisfies HostileMessage, () => process.disconnect()));
       break;
     }
     default: {

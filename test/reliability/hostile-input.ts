@@ -29,7 +29,7 @@
  * printed as the noise band.
  *
  *   node dist/test/reliability/hostile-input.js [--slow-senders 1000] [--seconds 10] [--rate 400] [--phases each|all|flood,truncated,...] [--rounds 5]
- *     [--attacker-priority sched-idle|nice-19|equal]
+ *     [--attacker-priority sched-idle|nice-19|equal] [--flood-attacker c|node]
  *
  * Raises the open-files limit of the server and of the hostile process with
  * `ulimit -n` when the current one is too low (and says so).
@@ -39,6 +39,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildC } from '../../profiling/lib/c-build.js';
 import { type LoadOptions, type LoadResult, runLoad } from '../../profiling/load-client.js';
 import { type ServerProcess, mainThreadCpuSecondsOf, peakRssBytes } from '../../profiling/server-process.js';
 import { seedRequest } from '../helpers/clients.js';
@@ -73,6 +74,8 @@ export interface HostileInputOptions {
   readonly halfOpenPerSecond?: number;
   /** How the hostile clients' process is scheduled (default 'sched-idle'); see {@link AttackerPriority}. */
   readonly attackerPriority?: AttackerPriority;
+  /** What runs the flood (default 'c'); see {@link FloodAttacker}. */
+  readonly floodAttacker?: FloodAttacker;
   /** Seconds of the well-behaved client per phase. */
   readonly seconds: number;
   /** Its fixed request rate (requests per second over its 2 connections). */
@@ -157,6 +160,7 @@ export interface HostileInputResult extends ScenarioResult {
   readonly maxConnections: number;
   readonly fdNote: string;
   readonly attackerPriority: AttackerPriority;
+  readonly floodAttacker: FloodAttacker;
 }
 
 /**
@@ -187,6 +191,35 @@ function priorityCommand(priority: AttackerPriority): string[] {
 }
 
 /** The well-behaved client; its warm-up lasts warmupS and until `more.warmUntil`, if given, settles. */
+/**
+ * What runs the connection flood, with the same connects at the same times
+ * either way:
+ * - 'c': flood-attacker.c, built with gcc (~25 µs of CPU per connection
+ *   attempt: the system calls);
+ * - 'node': the hostile clients' own Node process (~270 µs per attempt, ~11%
+ *   of a core at 400 a second: Socket and Error objects, events, its GC).
+ * The attackers' CPU is not the server's on a deployment, but here it is
+ * taken from the two cores the server and the measuring client share.
+ */
+export type FloodAttacker = 'c' | 'node';
+export const FLOOD_ATTACKERS: readonly FloodAttacker[] = ['c', 'node'];
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** dist/test/reliability/ -> test/reliability/flood-attacker.c in the source tree. */
+const FLOOD_ATTACKER_SOURCE = path.resolve(here, '../../../test/reliability/flood-attacker.c');
+
+/** The flood attacker's binary for HostileOptions.floodAttacker (built when needed), or null for 'node'. */
+export async function floodAttackerBinary(kind: FloodAttacker): Promise<string | null> {
+  switch (kind) {
+    case 'node': return null;
+    case 'c': {
+      const built = await buildC(FLOOD_ATTACKER_SOURCE, path.join(here, 'flood-attacker'));
+      if (!built.ok) throw new Error(`the flood attacker could not be built: ${built.reason} (--flood-attacker node runs the flood in Node instead)`);
+      return built.binary;
+    }
+  }
+}
+
 export function goodClient(port: number, seconds: number, rate: number, warmupS: number,
   more: Pick<LoadOptions, 'warmUntil' | 'onMeasureStart'> = {}): Promise<LoadResult> {
   return runLoad({ port, protocol: 'line', connections: 2, depth: 16, rate, durationS: seconds, warmupS, timeoutMs: 5000, ...more });
@@ -326,6 +359,8 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
   const truncated = o.truncated ?? 50;
   const rate = o.rate ?? 400;
   const attackerPriority = o.attackerPriority ?? 'sched-idle';
+  const floodAttacker = o.floodAttacker ?? 'c';
+  const floodAttackerPath = await floodAttackerBinary(floodAttacker);
   // Room for every long-lived hostile connection and the good client; the flood goes past it.
   const maxConnections = o.slowSenders + 3 * truncated + 60;
   const { wrapper, note: fdNote } = fdLimitWrapper(maxConnections + 2 * floodSize + 1024);
@@ -366,7 +401,7 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
       for (const [k, [name, attacks]] of plan.entries()) {
         const options: HostileOptions = {
           attacks, ports: server.ports, maxFrame: MAX_FRAME, slowSenders: o.slowSenders, floodSize, truncated, halfOpenPerSecond: o.halfOpenPerSecond ?? 20,
-          neverReaders: 1,
+          neverReaders: 1, floodAttacker: floodAttackerPath,
         };
         const p = await attackPhase(server, wrapper, attackerPriority, options, o.seconds, rate, warmupS);
         const a = acc[k + 1]!;
@@ -430,7 +465,7 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         + `${last.name === 'all at once' ? 'all attacks' : last.name}`
         + `${worst === null ? '' : `, worst single attack ${worst.name} ${worst.p99Ratio.toFixed(2)}x`}, with no attack ${control.p99Ratio.toFixed(2)}x (the noise floor); `
         + `server event-loop stall max ${Math.max(...phases.map((p) => p.loopStallMaxMs)).toFixed(1)} ms under attack, ${alone.stall.toFixed(1)} ms alone`,
-      baseline, rounds, phases, rssBaseline: alone.rss, baselineLoopStallMaxMs: alone.stall, baselineStealPcts: alone.steal, baselineServerMainCpuPcts: alone.mainCpu, rssBusy, rssBound, maxConnections, fdNote, attackerPriority,
+      baseline, rounds, phases, rssBaseline: alone.rss, baselineLoopStallMaxMs: alone.stall, baselineStealPcts: alone.steal, baselineServerMainCpuPcts: alone.mainCpu, rssBusy, rssBound, maxConnections, fdNote, attackerPriority, floodAttacker,
     };
   } finally {
     await server.stop('SIGKILL');
@@ -443,7 +478,7 @@ async function main(): Promise<void> {
     options: {
       'slow-senders': { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '400' },
       flood: { type: 'string', default: '200' }, phases: { type: 'string', default: 'each' }, rounds: { type: 'string', default: '5' },
-      'attacker-priority': { type: 'string', default: 'sched-idle' },
+      'attacker-priority': { type: 'string', default: 'sched-idle' }, 'flood-attacker': { type: 'string', default: 'c' },
     },
   });
   const phases = values.phases === 'each' || values.phases === 'all' ? values.phases : values.phases.split(',').map((a): Attack => {
@@ -453,12 +488,14 @@ async function main(): Promise<void> {
   });
   const attackerPriority = ATTACKER_PRIORITIES.find((p) => p === values['attacker-priority']);
   if (attackerPriority === undefined) throw new Error(`--attacker-priority must be one of ${ATTACKER_PRIORITIES.join(', ')}, got ${values['attacker-priority']}`);
+  const floodAttacker = FLOOD_ATTACKERS.find((f) => f === values['flood-attacker']);
+  if (floodAttacker === undefined) throw new Error(`--flood-attacker must be one of ${FLOOD_ATTACKERS.join(', ')}, got ${values['flood-attacker']}`);
   process.stdout.write(`hostile input: ${machine()}\n`);
   const r = await runHostileInput({
     slowSenders: Number(values['slow-senders']), seconds: Number(values.seconds), rate: Number(values.rate), floodSize: Number(values.flood),
-    phases, p99Limit: 2, rounds: Number(values.rounds), attackerPriority,
+    phases, p99Limit: 2, rounds: Number(values.rounds), attackerPriority, floodAttacker,
   });
-  process.stdout.write(`${r.fdNote}; hostile clients scheduled ${r.attackerPriority}; --max-connections ${r.maxConnections}; peak RSS under a saturating legitimate load ${mib(r.rssBusy)} MiB; `
+  process.stdout.write(`${r.fdNote}; hostile clients scheduled ${r.attackerPriority}, the flood run by ${r.floodAttacker === 'c' ? 'flood-attacker.c' : 'their Node process'}; --max-connections ${r.maxConnections}; peak RSS under a saturating legitimate load ${mib(r.rssBusy)} MiB; `
     + `RSS bound ${mib(r.rssBound)} MiB (that + ${r.maxConnections} connections × (max frame + 128 KiB) + 64 MiB heap slack)\n${textTable(
     ['phase', 'requests', 'p50 µs', 'p99 µs', 'p99 / alone', 'p99 of each round, µs', 'max µs', 'p99 from write µs', 'from write / alone', 'wrong', 'errors',
       'server RSS max MiB', 'server fds max', 'server loop stall max ms', 'server main thread % of a core (median)', 'VM steal % of each round'],
