@@ -196,7 +196,7 @@ function priorityCommand(priority: AttackerPriority): string[] {
  * either way:
  * - 'c': flood-attacker.c, built with gcc (~25 µs of CPU per connection
  *   attempt: the system calls);
- * - 'node': the hostile clients' own Node process (~270 µs per attempt, ~11%
+ * - 'node': the hostile clients' own Node process (~180 µs per attempt, ~7%
  *   of a core at 400 a second: Socket and Error objects, events, its GC).
  * The attackers' CPU is not the server's on a deployment, but here it is
  * taken from the two cores the server and the measuring client share.
