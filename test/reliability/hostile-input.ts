@@ -318,13 +318,14 @@ export async function attackPhase(server: ServerProcess, wrapper: readonly strin
     const ready = await next();
     if (ready.type !== 'ready') throw new Error(`hostile clients said ${ready.type} before ready`);
     // With a flood, measured once it has filled --max-connections (hostile-clients' floodAttack).
-    const full = options.attacks.includes('flood')
+    const flood = options.attacks.includes('flood');
+    const full = flood
       ? next().then((f) => {
         if (f.type !== 'full') throw new Error(`hostile clients said ${f.type} before full`);
         return f.floodFillMs;
       })
       : Promise.resolve(null);
-    const m = await measureGood(server, seconds, rate, warmupS, options.attacks.includes('flood') ? full.then(() => undefined) : undefined);
+    const m = await measureGood(server, seconds, rate, warmupS, flood ? full.then(() => undefined) : undefined);
     const floodFillMs = await full;
     child.send({ type: 'stop' });
     const stats = await next();
@@ -360,7 +361,8 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
   const rate = o.rate ?? 400;
   const attackerPriority = o.attackerPriority ?? 'sched-idle';
   const floodAttacker = o.floodAttacker ?? 'c';
-  const floodAttackerPath = await floodAttackerBinary(floodAttacker);
+  const floodPlanned = !Array.isArray(o.phases) || o.phases.includes('flood'); // 'all at once' has it
+  const floodAttackerPath = floodPlanned ? await floodAttackerBinary(floodAttacker) : null;
   // Room for every long-lived hostile connection and the good client; the flood goes past it.
   const maxConnections = o.slowSenders + 3 * truncated + 60;
   const { wrapper, note: fdNote } = fdLimitWrapper(maxConnections + 2 * floodSize + 1024);
