@@ -253,14 +253,15 @@ function cFlood(binary: string, port: number, size: number, fill: () => void): v
   flooder = { child, counts };
 }
 
-/** Stops the C flood attacker, if any, and adds its counts to ours. */
-async function stopFlooder(): Promise<void> {
+/** Stops the C flood attacker, if any, and adds its counts to `into`. */
+async function stopFlooder(into: Record<string, number>): Promise<void> {
   if (flooder === null) return;
   flooder.child.kill('SIGTERM');
+  const add = (key: string, n: number): void => { into[key] = (into[key] ?? 0) + n; };
   try {
-    for (const [key, n] of Object.entries(await flooder.counts)) count(key, n);
+    for (const [key, n] of Object.entries(await flooder.counts)) add(key, n);
   } catch (err) {
-    count(`flood: OTHER (${(err as Error).message})`);
+    add(`flood: OTHER (${(err as Error).message})`, 1);
   }
 }
 
@@ -331,8 +332,12 @@ process.on('message', (m: { type: 'start'; options: HostileOptions } | { type: '
       stopping = true;
       for (const t of timers) clearTimeout(t);
       stats['open connections at stop'] = sockets.size;
+      // What the attacks saw until now: the closes of our own sockets below
+      // are not the server's doing, and must not be counted while the C
+      // attacker's counts are awaited.
+      const final = { ...stats };
       for (const s of sockets) s.destroy();
-      void stopFlooder().then(() => process.send!({ type: 'stats', stats } satisfies HostileMessage, () => process.disconnect()));
+      void stopFlooder(final).then(() => process.send!({ type: 'stats', stats: final } satisfies HostileMessage, () => process.disconnect()));
       break;
     }
     default: {
