@@ -104,18 +104,8 @@ static void burst(int epfd, const struct sockaddr_in *to, int size, struct conn 
   }
 }
 
-static void ready(int epfd, int fd, unsigned events, struct conn *c) {
-  if (c->state == CONNECTING) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) { ended(epfd, fd, c, err); return; }
-    c->state = OPEN;
-    connected++;
-    struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.fd = fd };
-    epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
-  }
-  if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))) return;
+/* Reads what is there into c->got; returns 0 at the end of the stream, an errno, or -1 for more to come. */
+static int drain(int fd, struct conn *c) {
   for (;;) {
     char buf[512];
     ssize_t n = read(fd, buf, sizeof buf);
@@ -126,11 +116,32 @@ static void ready(int epfd, int fd, unsigned events, struct conn *c) {
       c->len = (unsigned char)(c->len + keep);
       continue;
     }
-    if (n == 0) { ended(epfd, fd, c, 0); return; }
-    if (errno == EAGAIN) return;
-    ended(epfd, fd, c, errno);
-    return;
+    if (n == 0) return 0;
+    return errno == EAGAIN ? -1 : errno;
   }
+}
+
+static void ready(int epfd, int fd, unsigned events, struct conn *c) {
+  if (c->state == CONNECTING) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) {
+      /* Handled late (this process yields to every other), the connection
+       * may have been answered, closed and reset meanwhile (EPIPE): what
+       * it was sent is still in the socket, and decides its class. */
+      drain(fd, c);
+      ended(epfd, fd, c, err);
+      return;
+    }
+    c->state = OPEN;
+    connected++;
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.fd = fd };
+    epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+  }
+  if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))) return;
+  int end = drain(fd, c);
+  if (end >= 0) ended(epfd, fd, c, end);
 }
 
 int main(int argc, char **argv) {
