@@ -788,7 +788,8 @@ function positive(name: string, raw: string | undefined): number | undefined {
   return n;
 }
 
-function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T | undefined {
+/** A flag's value, one of `allowed` (undefined when absent), or a clear error. */
+export function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T | undefined {
   if (raw === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(raw)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;

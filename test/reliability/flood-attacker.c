@@ -68,7 +68,7 @@ static void turned_away(void) {
 }
 
 /* A connection ended: classified by what it got, then by how it ended. */
-static void ended(int epfd, int fd, struct conn *c, int err) {
+static void ended(int fd, struct conn *c, int err) {
   if (c->len == sizeof TOO_MANY - 1 && memcmp(c->got, TOO_MANY, c->len) == 0) {
     answered_err++;
     turned_away();
@@ -82,8 +82,7 @@ static void ended(int epfd, int fd, struct conn *c, int err) {
     if (other == 0) snprintf(other_sample, sizeof other_sample, "%.*s (error %d)", (int)c->len, c->got, err);
     other++;
   }
-  epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL); /* ENOENT when it was never added: fine */
-  close(fd);
+  close(fd); /* also takes it out of the epoll set: the fd is never duplicated */
   c->state = 0;
 }
 
@@ -99,7 +98,7 @@ static void burst(int epfd, const struct sockaddr_in *to, int size, struct conn 
       struct epoll_event ev = { .events = EPOLLOUT | EPOLLIN | EPOLLRDHUP, .data.fd = fd };
       if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) { perror("flood-attacker: epoll_ctl"); exit(1); }
     } else {
-      ended(epfd, fd, c, errno); /* refused at once: loopback answers within the call */
+      ended(fd, c, errno); /* refused at once: loopback answers within the call */
     }
   }
 }
@@ -131,7 +130,7 @@ static void ready(int epfd, int fd, unsigned events, struct conn *c) {
        * may have been answered, closed and reset meanwhile (EPIPE): what
        * it was sent is still in the socket, and decides its class. */
       drain(fd, c);
-      ended(epfd, fd, c, err);
+      ended(fd, c, err);
       return;
     }
     c->state = OPEN;
@@ -141,7 +140,7 @@ static void ready(int epfd, int fd, unsigned events, struct conn *c) {
   }
   if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))) return;
   int end = drain(fd, c);
-  if (end >= 0) ended(epfd, fd, c, end);
+  if (end >= 0) ended(fd, c, end);
 }
 
 int main(int argc, char **argv) {

@@ -18,6 +18,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spread, textTable } from '../../profiling/lib/bench-stats.js';
+import { oneOf } from '../../profiling/load-client.js';
 import { type HostileOptions } from './hostile-clients.js';
 import { ATTACKER_PRIORITIES, type AttackerPriority, FLOOD_ATTACKERS, type GoodWindow, attackPhase, floodAttackerBinary, measureGood } from './hostile-input.js';
 import { isMain, machine, tempDir } from './lib/report.js';
@@ -57,8 +58,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { rounds: { type: 'string', default: '5' }, seconds: { type: 'string', default: '8' }, 'flood-attacker': { type: 'string', default: 'c' } },
   });
-  const attacker = FLOOD_ATTACKERS.find((f) => f === values['flood-attacker']);
-  if (attacker === undefined) throw new Error(`--flood-attacker must be one of ${FLOOD_ATTACKERS.join(', ')}, got ${values['flood-attacker']}`);
+  const attacker = oneOf('flood-attacker', values['flood-attacker'], FLOOD_ATTACKERS)!; // it has a default
   const attackerPath = await floodAttackerBinary(attacker);
   const rounds = Number(values.rounds);
   const seconds = Number(values.seconds);

@@ -196,16 +196,15 @@ const FLOOD_FILL_LIMIT_MS = 30_000;
 function floodAttack(o: HostileOptions, full: (fillMs: number | null) => void): void {
   const startedAt = performance.now();
   let filled = false;
-  const fill = (): void => {
+  const settle = (fillMs: number | null): void => {
     if (filled) return;
     filled = true;
-    full(Math.round(performance.now() - startedAt));
+    full(fillMs);
   };
+  const fill = (): void => settle(Math.round(performance.now() - startedAt));
   timers.push(setTimeout(() => {
-    if (filled) return;
-    filled = true;
-    count(`flood: NOT FULL after ${FLOOD_FILL_LIMIT_MS} ms`);
-    full(null);
+    if (!filled) count(`flood: NOT FULL after ${FLOOD_FILL_LIMIT_MS} ms`);
+    settle(null);
   }, FLOOD_FILL_LIMIT_MS));
   if (o.floodAttacker !== null) {
     cFlood(o.floodAttacker, o.ports['line']!, o.floodSize, fill);
@@ -218,10 +217,13 @@ function floodAttack(o: HostileOptions, full: (fillMs: number | null) => void): 
       s.on('data', (c: Buffer) => { got += c.toString('utf8'); });
       s.on('close', () => {
         const kernel = turnedAwayByKernel(s, got);
-        if (got === 'ERR too many connections\n') count('flood: ERR too many connections');
-        else if (kernel !== null) count(`flood: ${kernel}`);
-        else if (got !== '' || !stopping) count(`flood: OTHER (${JSON.stringify(got.slice(0, 40))})`);
-        if (got === 'ERR too many connections\n' || kernel !== null) fill();
+        const turnedAway = got === 'ERR too many connections\n' ? 'ERR too many connections' : kernel;
+        if (turnedAway !== null) {
+          count(`flood: ${turnedAway}`);
+          fill();
+        } else if (got !== '' || !stopping) {
+          count(`flood: OTHER (${JSON.stringify(got.slice(0, 40))})`);
+        }
       });
       s.once('connect', () => count('flood: connected'));
     }

@@ -40,7 +40,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildC } from '../../profiling/lib/c-build.js';
-import { type LoadOptions, type LoadResult, runLoad } from '../../profiling/load-client.js';
+import { type LoadOptions, type LoadResult, oneOf, runLoad } from '../../profiling/load-client.js';
 import { type ServerProcess, mainThreadCpuSecondsOf, peakRssBytes } from '../../profiling/server-process.js';
 import { seedRequest } from '../helpers/clients.js';
 import { ATTACKS, type Attack, type HostileMessage, type HostileOptions } from './hostile-clients.js';
@@ -190,7 +190,6 @@ function priorityCommand(priority: AttackerPriority): string[] {
   }
 }
 
-/** The well-behaved client; its warm-up lasts warmupS and until `more.warmUntil`, if given, settles. */
 /**
  * What runs the connection flood, with the same connects at the same times
  * either way:
@@ -204,22 +203,23 @@ function priorityCommand(priority: AttackerPriority): string[] {
 export type FloodAttacker = 'c' | 'node';
 export const FLOOD_ATTACKERS: readonly FloodAttacker[] = ['c', 'node'];
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** dist/test/reliability/ -> test/reliability/flood-attacker.c in the source tree. */
-const FLOOD_ATTACKER_SOURCE = path.resolve(here, '../../../test/reliability/flood-attacker.c');
+/** dist/test/reliability/ -> test/reliability/flood-attacker.c in the source tree; built next to this file. */
+const FLOOD_ATTACKER_SOURCE = fileURLToPath(new URL('../../../test/reliability/flood-attacker.c', import.meta.url));
+const FLOOD_ATTACKER_BINARY = fileURLToPath(new URL('./flood-attacker', import.meta.url));
 
 /** The flood attacker's binary for HostileOptions.floodAttacker (built when needed), or null for 'node'. */
 export async function floodAttackerBinary(kind: FloodAttacker): Promise<string | null> {
   switch (kind) {
     case 'node': return null;
     case 'c': {
-      const built = await buildC(FLOOD_ATTACKER_SOURCE, path.join(here, 'flood-attacker'));
+      const built = await buildC(FLOOD_ATTACKER_SOURCE, FLOOD_ATTACKER_BINARY);
       if (!built.ok) throw new Error(`the flood attacker could not be built: ${built.reason} (--flood-attacker node runs the flood in Node instead)`);
       return built.binary;
     }
   }
 }
 
+/** The well-behaved client; its warm-up lasts warmupS and until `more.warmUntil`, if given, settles. */
 export function goodClient(port: number, seconds: number, rate: number, warmupS: number,
   more: Pick<LoadOptions, 'warmUntil' | 'onMeasureStart'> = {}): Promise<LoadResult> {
   return runLoad({ port, protocol: 'line', connections: 2, depth: 16, rate, durationS: seconds, warmupS, timeoutMs: 5000, ...more });
@@ -488,10 +488,8 @@ async function main(): Promise<void> {
     if (attack === undefined) throw new Error(`--phases must be each, all or a list of attacks (${ATTACKS.join(', ')}), got ${a}`);
     return attack;
   });
-  const attackerPriority = ATTACKER_PRIORITIES.find((p) => p === values['attacker-priority']);
-  if (attackerPriority === undefined) throw new Error(`--attacker-priority must be one of ${ATTACKER_PRIORITIES.join(', ')}, got ${values['attacker-priority']}`);
-  const floodAttacker = FLOOD_ATTACKERS.find((f) => f === values['flood-attacker']);
-  if (floodAttacker === undefined) throw new Error(`--flood-attacker must be one of ${FLOOD_ATTACKERS.join(', ')}, got ${values['flood-attacker']}`);
+  const attackerPriority = oneOf('attacker-priority', values['attacker-priority'], ATTACKER_PRIORITIES)!; // both have defaults
+  const floodAttacker = oneOf('flood-attacker', values['flood-attacker'], FLOOD_ATTACKERS)!;
   process.stdout.write(`hostile input: ${machine()}\n`);
   const r = await runHostileInput({
     slowSenders: Number(values['slow-senders']), seconds: Number(values.seconds), rate: Number(values.rate), floodSize: Number(values.flood),
