@@ -28,8 +28,13 @@
  * p99s over the median of the baseline's. The baseline's own spread is
  * printed as the noise band.
  *
+ * VM steal: a window with more than --steal-limit % is measured again, up to
+ * --attempts in all (lib/steal-gate.ts says why); every set-aside window is
+ * printed. A phase with most of its rounds over the limit in every attempt
+ * fails the run: its figure would measure the host.
+ *
  *   node dist/test/reliability/hostile-input.js [--slow-senders 1000] [--seconds 10] [--rate 400] [--phases each|all|flood,truncated,...] [--rounds 5]
- *     [--attacker-priority sched-idle|nice-19|equal] [--flood-attacker c|node]
+ *     [--attacker-priority sched-idle|nice-19|equal] [--flood-attacker c|node] [--steal-limit 2] [--attempts 3]
  *
  * Raises the open-files limit of the server and of the hostile process with
  * `ulimit -n` when the current one is too low (and says so).
@@ -47,6 +52,7 @@ import { ATTACKS, type Attack, type HostileMessage, type HostileOptions } from '
 import { httpGet, loopDelayMs, scrapeMetrics } from './lib/http-get.js';
 import { cpuTicks, fdLimitWrapper, stealPercent } from './lib/proc.js';
 import { ProcSampler } from './lib/proc-sampler.js';
+import { type Gated, NO_STEAL_GATE, type StealGate, checkStealGate, measureWithinSteal } from './lib/steal-gate.js';
 import { type ScenarioResult, finish, isMain, machine, mib, saveResult, tempDir } from './lib/report.js';
 import { spread, textTable } from '../../profiling/lib/bench-stats.js';
 import { startRingpool, tail } from './lib/ringpool.js';
@@ -95,6 +101,11 @@ export interface HostileInputOptions {
    * never by a test.
    */
   readonly p99Limit?: number;
+  /**
+   * Windows with more VM steal than this are measured again (see
+   * steal-gate.ts). Default: none, every window used as it comes.
+   */
+  readonly stealGate?: StealGate;
 }
 
 /**
@@ -107,7 +118,9 @@ export const CONTROL_PHASE = 'no attack (control)';
 
 /** The well-behaved client's windows of one phase, over every round. */
 export interface Measured {
+  /** In the windows the figures use. */
   readonly requests: number;
+  /** In every window, those measured again for steal included. */
   readonly wrong: number;
   readonly errors: number;
   /** Medians over the rounds (µs). */
@@ -124,6 +137,17 @@ export interface Measured {
   readonly max: number;
   /** A few of the wrong answers and errors, for the report. */
   readonly samples: readonly string[];
+  /** Windows measured again because of their steal (the steal gate): not in the figures above. */
+  readonly setAside: readonly SetAside[];
+  /** The rounds whose window in the figures is over the steal limit (no attempt was within it). */
+  readonly roundsOverStealLimit: number;
+}
+
+/** A window the steal gate had measured again. */
+export interface SetAside {
+  readonly round: number;
+  readonly p99: number;
+  readonly stealPct: number;
 }
 
 export interface Phase {
@@ -161,6 +185,7 @@ export interface HostileInputResult extends ScenarioResult {
   readonly fdNote: string;
   readonly attackerPriority: AttackerPriority;
   readonly floodAttacker: FloodAttacker;
+  readonly stealGate: StealGate;
 }
 
 /**
@@ -242,17 +267,21 @@ const EVIDENCE: Partial<Record<Attack, readonly string[]>> = {
   'never-reads': ['never-reads: bytes written'],
 };
 
-function measured(windows: readonly LoadResult[]): Measured {
+function measured(rounds: readonly Gated<GoodWindow>[]): Measured {
+  const windows = rounds.map((r) => r.used.good);
+  const all = rounds.flatMap((r) => r.attempts.map((w) => w.good));
   return {
     requests: windows.reduce((n, w) => n + w.requests, 0),
-    wrong: windows.reduce((n, w) => n + w.wrong, 0),
-    errors: windows.reduce((n, w) => n + w.errors, 0),
+    wrong: all.reduce((n, w) => n + w.wrong, 0),
+    errors: all.reduce((n, w) => n + w.errors, 0),
     p50: spread(windows.map((w) => w.latencyUs.p50)).median,
     p99: spread(windows.map((w) => w.latencyUs.p99)).median,
     p99s: windows.map((w) => w.latencyUs.p99),
     p99FromWrite: spread(windows.map((w) => w.latencyFromWriteUs.p99)).median,
     max: Math.max(...windows.map((w) => w.latencyUs.max)),
-    samples: windows.flatMap((w) => [...w.wrongSamples, ...w.errorSamples]).slice(0, 3).map((x) => JSON.stringify(x)),
+    samples: all.flatMap((w) => [...w.wrongSamples, ...w.errorSamples]).slice(0, 3).map((x) => JSON.stringify(x)),
+    setAside: rounds.flatMap((r, k) => r.attempts.filter((w) => w !== r.used).map((w) => ({ round: k + 1, p99: w.good.latencyUs.p99, stealPct: w.stealPct }))),
+    roundsOverStealLimit: rounds.filter((r) => !r.withinLimit).length,
   };
 }
 
@@ -263,7 +292,7 @@ export interface GoodWindow {
   readonly fdMax: number;
   /** The server's longest event-loop stall over the window, ms (its /metrics, reset by a scrape just before). */
   readonly loopStallMs: number;
-  /** The VM's steal time over the window and its warm-up, % of the machine's CPU time. */
+  /** The VM's steal time over the measured window (not its warm-up), % of the machine's CPU time. */
   readonly stealPct: number;
   /**
    * The server's main thread (its event loop: accepts, reads, parsing,
@@ -284,7 +313,7 @@ export interface PhaseWindow extends GoodWindow {
 export async function measureGood(server: ServerProcess, seconds: number, rate: number, warmupS: number, warmUntil?: Promise<void>): Promise<GoodWindow> {
   const sampler = new ProcSampler(server.pid, 100);
   await scrapeMetrics(server.ports['http']!); // resets the loop-delay histogram
-  const ticks = cpuTicks();
+  let ticks = cpuTicks();
   let mainCpuAtStart = 0;
   let measureStart = 0;
   const good = await goodClient(server.ports['line']!, seconds, rate, warmupS, {
@@ -292,6 +321,7 @@ export async function measureGood(server: ServerProcess, seconds: number, rate: 
     onMeasureStart: () => {
       mainCpuAtStart = mainThreadCpuSecondsOf(server.pid);
       measureStart = performance.now();
+      ticks = cpuTicks();
     },
   });
   const serverMainCpuPct = (100 * (mainThreadCpuSecondsOf(server.pid) - mainCpuAtStart)) / ((performance.now() - measureStart) / 1000);
@@ -361,6 +391,8 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
   const rate = o.rate ?? 400;
   const attackerPriority = o.attackerPriority ?? 'sched-idle';
   const floodAttacker = o.floodAttacker ?? 'c';
+  const stealGate = o.stealGate ?? NO_STEAL_GATE;
+  checkStealGate(stealGate);
   const floodPlanned = !Array.isArray(o.phases) || o.phases.includes('flood'); // 'all at once' has it
   const floodAttackerPath = floodPlanned ? await floodAttackerBinary(floodAttacker) : null;
   // Room for every long-lived hostile connection and the good client; the flood goes past it.
@@ -386,48 +418,63 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
       ...(o.phases === 'all' ? [] : (o.phases === 'each' || o.phases === undefined ? ATTACKS : o.phases).map((a): [string, readonly Attack[]] => [a, [a]])),
       ...(Array.isArray(o.phases) ? [] : [['all at once', ATTACKS] as [string, readonly Attack[]]]),
     ];
-    // Per phase (the baseline first), over the rounds.
-    const acc = Array.from({ length: plan.length + 1 }, () => ({ windows: [] as LoadResult[], rss: 0, fds: 0, stall: 0, steal: [] as number[], mainCpu: [] as number[], fill: [] as number[], attacks: {} as Record<string, number> }));
-    const add = (a: (typeof acc)[number], w: GoodWindow): void => {
-      a.windows.push(w.good);
-      a.rss = Math.max(a.rss, w.rssMax);
-      a.fds = Math.max(a.fds, w.fdMax);
-      a.stall = Math.max(a.stall, w.loopStallMs);
-      a.steal.push(w.stealPct);
-      a.mainCpu.push(w.serverMainCpuPct);
+    // Per phase (the baseline first), over the rounds. Latency figures come
+    // from the window the steal gate chose in each round; what the server
+    // went through (memory, stalls, the attacks' handling) from every attempt.
+    const acc = Array.from({ length: plan.length + 1 }, () => ({ rounds: [] as Gated<GoodWindow>[], rss: 0, fds: 0, stall: 0, fill: [] as number[], attacks: {} as Record<string, number> }));
+    const add = (a: (typeof acc)[number], g: Gated<GoodWindow>): void => {
+      a.rounds.push(g);
+      for (const w of g.attempts) {
+        a.rss = Math.max(a.rss, w.rssMax);
+        a.fds = Math.max(a.fds, w.fdMax);
+        a.stall = Math.max(a.stall, w.loopStallMs);
+      }
     };
     const alone = acc[0]!;
     for (let round = 0; round < rounds; round++) {
       // Sampled as the attack phases are, so that both measure with the same company.
-      add(alone, await measureGood(server, o.seconds, rate, warmupS));
+      add(alone, await measureWithinSteal(stealGate, () => measureGood(server, o.seconds, rate, warmupS)));
       for (const [k, [name, attacks]] of plan.entries()) {
         const options: HostileOptions = {
           attacks, ports: server.ports, maxFrame: MAX_FRAME, slowSenders: o.slowSenders, floodSize, truncated, halfOpenPerSecond: o.halfOpenPerSecond ?? 20,
           neverReaders: 1, floodAttacker: floodAttackerPath,
         };
-        const p = await attackPhase(server, wrapper, attackerPriority, options, o.seconds, rate, warmupS);
         const a = acc[k + 1]!;
-        add(a, p);
-        if (p.floodFillMs !== null) a.fill.push(p.floodFillMs);
-        for (const [key, n] of Object.entries(p.attacks)) a.attacks[key] = (a.attacks[key] ?? 0) + n;
-        if (p.rssMax > rssBound) v(`${name} (round ${round + 1}): server RSS ${mib(p.rssMax)} MiB over its bound ${mib(rssBound)} MiB`);
-        for (const a of attacks) {
-          const oneOf = EVIDENCE[a] ?? [];
-          if (oneOf.length > 0 && oneOf.every((e) => (p.attacks[e] ?? 0) === 0)) {
-            v(`${name} (round ${round + 1}): the ${a} attack did not happen as designed: none of ${JSON.stringify(oneOf)}`);
+        const g = await measureWithinSteal(stealGate, async () => {
+          const p = await attackPhase(server, wrapper, attackerPriority, options, o.seconds, rate, warmupS);
+          if (p.floodFillMs !== null) a.fill.push(p.floodFillMs);
+          for (const [key, n] of Object.entries(p.attacks)) a.attacks[key] = (a.attacks[key] ?? 0) + n;
+          if (p.rssMax > rssBound) v(`${name} (round ${round + 1}): server RSS ${mib(p.rssMax)} MiB over its bound ${mib(rssBound)} MiB`);
+          for (const attack of attacks) {
+            const oneOf = EVIDENCE[attack] ?? [];
+            if (oneOf.length > 0 && oneOf.every((e) => (p.attacks[e] ?? 0) === 0)) {
+              v(`${name} (round ${round + 1}): the ${attack} attack did not happen as designed: none of ${JSON.stringify(oneOf)}`);
+            }
           }
-        }
+          return p;
+        });
+        add(a, g);
       }
     }
-    const baseline = measured(alone.windows);
+    const baseline = measured(alone.rounds);
+    const stealPcts = (a: (typeof acc)[number]): number[] => a.rounds.map((r) => r.used.stealPct);
+    const mainCpuPcts = (a: (typeof acc)[number]): number[] => a.rounds.map((r) => r.used.serverMainCpuPct);
     const phases: Phase[] = plan.map(([name], k) => {
       const a = acc[k + 1]!;
-      const good = measured(a.windows);
+      const good = measured(a.rounds);
       return {
         name, good, p99Ratio: good.p99 / Math.max(1, baseline.p99), p99FromWriteRatio: good.p99FromWrite / Math.max(1, baseline.p99FromWrite),
-        rssMax: a.rss, fdMax: a.fds, loopStallMaxMs: a.stall, stealPcts: a.steal, serverMainCpuPcts: a.mainCpu, floodFillMs: a.fill, attacks: a.attacks,
+        rssMax: a.rss, fdMax: a.fds, loopStallMaxMs: a.stall, stealPcts: stealPcts(a), serverMainCpuPcts: mainCpuPcts(a), floodFillMs: a.fill, attacks: a.attacks,
       };
     });
+    // A ratio whose windows the host took CPU from, after every attempt,
+    // measures the host: a run that cannot measure is not a pass.
+    for (const [name, m] of [['alone (baseline)', baseline] as const, ...phases.map((p) => [p.name, p.good] as const)]) {
+      if (o.p99Limit !== undefined && 2 * m.roundsOverStealLimit > rounds) {
+        v(`${name}: ${m.roundsOverStealLimit} of ${rounds} rounds had more than ${stealGate.limitPct}% VM steal in all ${stealGate.maxAttempts} attempts: `
+          + `its p99 measures the host, so its ratio proves nothing in this run`);
+      }
+    }
     for (const phase of phases) {
       const { name, good } = phase;
       if (o.p99Limit !== undefined && phase.p99Ratio > o.p99Limit) {
@@ -439,7 +486,7 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
       // The other way round: a baseline inflated by noise would let every phase pass.
       if (o.p99Limit !== undefined && name === CONTROL_PHASE && phase.p99Ratio < 1 / o.p99Limit) {
         v(`${name}: with nothing attacking, the well-behaved client's p99 ${good.p99} µs is ${phase.p99Ratio.toFixed(2)}x its baseline ${baseline.p99} µs: `
-          + `the baseline is inflated past the limit by noise (VM steal ${alone.steal.map((x) => x.toFixed(1)).join(', ')}% in its rounds), `
+          + `the baseline is inflated past the limit by noise (VM steal ${stealPcts(alone).map((x) => x.toFixed(1)).join(', ')}% in its rounds), `
           + `so a ratio within ${o.p99Limit}x proves nothing in this run`);
       }
       if (good.wrong > 0 || good.errors > 0) v(`${name}: well-behaved client got ${good.wrong} wrong answers, ${good.errors} errors ${good.samples.join(' ')}`);
@@ -466,8 +513,12 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         + `p99 ${(baseline.p99 / 1000).toFixed(2)} ms alone, ${(last.good.p99 / 1000).toFixed(2)} ms (${last.p99Ratio.toFixed(2)}x) under `
         + `${last.name === 'all at once' ? 'all attacks' : last.name}`
         + `${worst === null ? '' : `, worst single attack ${worst.name} ${worst.p99Ratio.toFixed(2)}x`}, with no attack ${control.p99Ratio.toFixed(2)}x (the noise floor); `
-        + `server event-loop stall max ${Math.max(...phases.map((p) => p.loopStallMaxMs)).toFixed(1)} ms under attack, ${alone.stall.toFixed(1)} ms alone`,
-      baseline, rounds, phases, rssBaseline: alone.rss, baselineLoopStallMaxMs: alone.stall, baselineStealPcts: alone.steal, baselineServerMainCpuPcts: alone.mainCpu, rssBusy, rssBound, maxConnections, fdNote, attackerPriority, floodAttacker,
+        + `server event-loop stall max ${Math.max(...phases.map((p) => p.loopStallMaxMs)).toFixed(1)} ms under attack, ${alone.stall.toFixed(1)} ms alone`
+        + (stealGate.maxAttempts === 1 ? '' : `; ${[baseline, ...phases.map((p) => p.good)].reduce((n, m) => n + m.setAside.length, 0)} window(s) measured again `
+          + `for VM steal over ${stealGate.limitPct}%, ${[baseline, ...phases.map((p) => p.good)].reduce((n, m) => n + m.roundsOverStealLimit, 0)} `
+          + `of ${rounds * (phases.length + 1)} used over it`),
+      baseline, rounds, phases, rssBaseline: alone.rss, baselineLoopStallMaxMs: alone.stall, baselineStealPcts: stealPcts(alone), baselineServerMainCpuPcts: mainCpuPcts(alone),
+      rssBusy, rssBound, maxConnections, fdNote, attackerPriority, floodAttacker, stealGate,
     };
   } finally {
     await server.stop('SIGKILL');
@@ -481,6 +532,7 @@ async function main(): Promise<void> {
       'slow-senders': { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '400' },
       flood: { type: 'string', default: '200' }, phases: { type: 'string', default: 'each' }, rounds: { type: 'string', default: '5' },
       'attacker-priority': { type: 'string', default: 'sched-idle' }, 'flood-attacker': { type: 'string', default: 'c' },
+      'steal-limit': { type: 'string', default: '2' }, attempts: { type: 'string', default: '3' },
     },
   });
   const phases = values.phases === 'each' || values.phases === 'all' ? values.phases : values.phases.split(',').map((a): Attack => {
@@ -494,6 +546,7 @@ async function main(): Promise<void> {
   const r = await runHostileInput({
     slowSenders: Number(values['slow-senders']), seconds: Number(values.seconds), rate: Number(values.rate), floodSize: Number(values.flood),
     phases, p99Limit: 2, rounds: Number(values.rounds), attackerPriority, floodAttacker,
+    stealGate: { limitPct: Number(values['steal-limit']), maxAttempts: Number(values.attempts) },
   });
   process.stdout.write(`${r.fdNote}; hostile clients scheduled ${r.attackerPriority}, the flood run by ${r.floodAttacker === 'c' ? 'flood-attacker.c' : 'their Node process'}; --max-connections ${r.maxConnections}; peak RSS under a saturating legitimate load ${mib(r.rssBusy)} MiB; `
     + `RSS bound ${mib(r.rssBound)} MiB (that + ${r.maxConnections} connections × (max frame + 128 KiB) + 64 MiB heap slack)\n${textTable(
@@ -505,9 +558,14 @@ async function main(): Promise<void> {
         fromWriteRatio.toFixed(2), m.wrong, m.errors, mib(rss), fds || '-', stall.toFixed(1), spread(mainCpu).median.toFixed(1), steal.map((x) => x.toFixed(1)).join(' ')]),
   )}\n${r.rounds} round(s); p50 and p99 are medians over them. The baseline's own p99 moved between `
     + `${Math.min(...r.baseline.p99s)} and ${Math.max(...r.baseline.p99s)} µs (${(Math.max(...r.baseline.p99s) / Math.max(1, Math.min(...r.baseline.p99s))).toFixed(2)}x) with nothing attacking. `
-    + `The p99 is from each request's intended send time (a fixed schedule); "from write" leaves out the client's own lateness in sending.\n`);
+    + `The p99 is from each request's intended send time (a fixed schedule); "from write" leaves out the client's own lateness in sending.\n`
+    + `VM steal is over each measured window; a window with more than ${r.stealGate.limitPct}% was measured again, up to ${r.stealGate.maxAttempts} attempts in all, `
+    + `and the figures use the first within it (or the one with the least steal, counted as over). Set aside:\n`
+    + [['alone (baseline)', r.baseline] as const, ...r.phases.map((p) => [p.name, p.good] as const)].map(([name, m]) => `  ${name}: `
+      + `${m.setAside.length === 0 ? 'none' : m.setAside.map((w) => `round ${w.round} p99 ${w.p99} µs at ${w.stealPct.toFixed(1)}%`).join(', ')}`
+      + `${m.roundsOverStealLimit === 0 ? '' : `; ${m.roundsOverStealLimit} round(s) over the limit in every attempt`}\n`).join(''));
   for (const p of r.phases) {
-    const fill = p.floodFillMs.length === 0 ? '' : `the flood filled --max-connections in ${p.floodFillMs.join(', ')} ms (each round), measured from then on\n`;
+    const fill = p.floodFillMs.length === 0 ? '' : `the flood filled --max-connections in ${p.floodFillMs.join(', ')} ms (each attempt), measured from then on\n`;
     process.stdout.write(`\n${p.name}:\n${fill}${textTable(['hostile client event', 'count'], Object.entries(p.attacks).sort())}\n`);
   }
   finish(r);
