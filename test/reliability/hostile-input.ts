@@ -31,10 +31,13 @@
  * VM steal: a window with more than --steal-limit % is measured again, up to
  * --attempts in all (lib/steal-gate.ts says why); every set-aside window is
  * printed. A phase with most of its rounds over the limit in every attempt
- * fails the run: its figure would measure the host.
+ * fails the run: its figure would measure the host. Most of that steal is
+ * the host's price for waking a halted vCPU, and --keep-cores-awake (on by
+ * default) removes it for the baseline and every phase alike
+ * (lib/awake-cores.ts).
  *
  *   node dist/test/reliability/hostile-input.js [--slow-senders 1000] [--seconds 10] [--rate 400] [--phases each|all|flood,truncated,...] [--rounds 5]
- *     [--attacker-priority sched-idle|nice-19|equal] [--flood-attacker c|node] [--steal-limit 2] [--attempts 3]
+ *     [--attacker-priority sched-idle|nice-19|equal] [--flood-attacker c|node] [--steal-limit 2] [--attempts 3] [--keep-cores-awake yes|no]
  *
  * Raises the open-files limit of the server and of the hostile process with
  * `ulimit -n` when the current one is too low (and says so).
@@ -52,6 +55,7 @@ import { ATTACKS, type Attack, type HostileMessage, type HostileOptions } from '
 import { httpGet, loopDelayMs, scrapeMetrics } from './lib/http-get.js';
 import { cpuTicks, fdLimitWrapper, stealPercent } from './lib/proc.js';
 import { ProcSampler } from './lib/proc-sampler.js';
+import { type AwakeCores, keepCoresAwake } from './lib/awake-cores.js';
 import { type Gated, NO_STEAL_GATE, type StealGate, checkStealGate, measureWithinSteal } from './lib/steal-gate.js';
 import { type ScenarioResult, finish, isMain, machine, mib, saveResult, tempDir } from './lib/report.js';
 import { spread, textTable } from '../../profiling/lib/bench-stats.js';
@@ -106,6 +110,11 @@ export interface HostileInputOptions {
    * steal-gate.ts). Default: none, every window used as it comes.
    */
   readonly stealGate?: StealGate;
+  /**
+   * Keep every core busy at SCHED_IDLE over the rounds, so that no vCPU
+   * halts (see awake-cores.ts). Default false.
+   */
+  readonly keepCoresAwake?: boolean;
 }
 
 /**
@@ -186,6 +195,8 @@ export interface HostileInputResult extends ScenarioResult {
   readonly attackerPriority: AttackerPriority;
   readonly floodAttacker: FloodAttacker;
   readonly stealGate: StealGate;
+  /** Cores kept awake by a spinner over the rounds (0: none). */
+  readonly coresKeptAwake: number;
 }
 
 /**
@@ -402,6 +413,7 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
   const server = await startRingpool({ logFile: path.join(dir, 'hostile.log'), http: true, wrapper, args: ['--max-connections', String(maxConnections)] });
   const violations: string[] = [];
   const v = (what: string): void => void violations.push(what);
+  let awake: AwakeCores | null = null;
   try {
     // The footprint of legitimate work: the peak RSS under a saturating,
     // well-behaved load. The bound allows each connection its largest
@@ -431,6 +443,7 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
       }
     };
     const alone = acc[0]!;
+    if (o.keepCoresAwake === true) awake = await keepCoresAwake();
     for (let round = 0; round < rounds; round++) {
       // Sampled as the attack phases are, so that both measure with the same company.
       add(alone, await measureWithinSteal(stealGate, () => measureGood(server, o.seconds, rate, warmupS)));
@@ -456,6 +469,9 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         add(a, g);
       }
     }
+    const coresKeptAwake = awake?.cores ?? 0;
+    await awake?.stop();
+    awake = null;
     const baseline = measured(alone.rounds);
     const stealPcts = (a: (typeof acc)[number]): number[] => a.rounds.map((r) => r.used.stealPct);
     const mainCpuPcts = (a: (typeof acc)[number]): number[] => a.rounds.map((r) => r.used.serverMainCpuPct);
@@ -518,9 +534,10 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
           + `for VM steal over ${stealGate.limitPct}%, ${[baseline, ...phases.map((p) => p.good)].reduce((n, m) => n + m.roundsOverStealLimit, 0)} `
           + `of ${rounds * (phases.length + 1)} used over it`),
       baseline, rounds, phases, rssBaseline: alone.rss, baselineLoopStallMaxMs: alone.stall, baselineStealPcts: stealPcts(alone), baselineServerMainCpuPcts: mainCpuPcts(alone),
-      rssBusy, rssBound, maxConnections, fdNote, attackerPriority, floodAttacker, stealGate,
+      rssBusy, rssBound, maxConnections, fdNote, attackerPriority, floodAttacker, stealGate, coresKeptAwake,
     };
   } finally {
+    await awake?.stop().catch(() => undefined); // after a failure: that one is reported
     await server.stop('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -532,7 +549,7 @@ async function main(): Promise<void> {
       'slow-senders': { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '400' },
       flood: { type: 'string', default: '200' }, phases: { type: 'string', default: 'each' }, rounds: { type: 'string', default: '5' },
       'attacker-priority': { type: 'string', default: 'sched-idle' }, 'flood-attacker': { type: 'string', default: 'c' },
-      'steal-limit': { type: 'string', default: '2' }, attempts: { type: 'string', default: '3' },
+      'steal-limit': { type: 'string', default: '2' }, attempts: { type: 'string', default: '3' }, 'keep-cores-awake': { type: 'string', default: 'yes' },
     },
   });
   const phases = values.phases === 'each' || values.phases === 'all' ? values.phases : values.phases.split(',').map((a): Attack => {
@@ -547,8 +564,10 @@ async function main(): Promise<void> {
     slowSenders: Number(values['slow-senders']), seconds: Number(values.seconds), rate: Number(values.rate), floodSize: Number(values.flood),
     phases, p99Limit: 2, rounds: Number(values.rounds), attackerPriority, floodAttacker,
     stealGate: { limitPct: Number(values['steal-limit']), maxAttempts: Number(values.attempts) },
+    keepCoresAwake: oneOf('keep-cores-awake', values['keep-cores-awake'], ['yes', 'no'] as const) === 'yes',
   });
-  process.stdout.write(`${r.fdNote}; hostile clients scheduled ${r.attackerPriority}, the flood run by ${r.floodAttacker === 'c' ? 'flood-attacker.c' : 'their Node process'}; --max-connections ${r.maxConnections}; peak RSS under a saturating legitimate load ${mib(r.rssBusy)} MiB; `
+  process.stdout.write(`${r.fdNote}; hostile clients scheduled ${r.attackerPriority}, the flood run by ${r.floodAttacker === 'c' ? 'flood-attacker.c' : 'their Node process'}; `
+    + `${r.coresKeptAwake === 0 ? 'cores not kept awake' : `${r.coresKeptAwake} cores kept awake by SCHED_IDLE spinners`}; --max-connections ${r.maxConnections}; peak RSS under a saturating legitimate load ${mib(r.rssBusy)} MiB; `
     + `RSS bound ${mib(r.rssBound)} MiB (that + ${r.maxConnections} connections × (max frame + 128 KiB) + 64 MiB heap slack)\n${textTable(
     ['phase', 'requests', 'p50 µs', 'p99 µs', 'p99 / alone', 'p99 of each round, µs', 'max µs', 'p99 from write µs', 'from write / alone', 'wrong', 'errors',
       'server RSS max MiB', 'server fds max', 'server loop stall max ms', 'server main thread % of a core (median)', 'VM steal % of each round'],
