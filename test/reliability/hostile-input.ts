@@ -483,9 +483,10 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         rssMax: a.rss, fdMax: a.fds, loopStallMaxMs: a.stall, stealPcts: stealPcts(a), serverMainCpuPcts: mainCpuPcts(a), floodFillMs: a.fill, attacks: a.attacks,
       };
     });
+    const everyMeasured = [['alone (baseline)', baseline] as const, ...phases.map((p) => [p.name, p.good] as const)];
     // A ratio whose windows the host took CPU from, after every attempt,
     // measures the host: a run that cannot measure is not a pass.
-    for (const [name, m] of [['alone (baseline)', baseline] as const, ...phases.map((p) => [p.name, p.good] as const)]) {
+    for (const [name, m] of everyMeasured) {
       if (o.p99Limit !== undefined && 2 * m.roundsOverStealLimit > rounds) {
         v(`${name}: ${m.roundsOverStealLimit} of ${rounds} rounds had more than ${stealGate.limitPct}% VM steal in all ${stealGate.maxAttempts} attempts: `
           + `its p99 measures the host, so its ratio proves nothing in this run`);
@@ -530,9 +531,9 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         + `${last.name === 'all at once' ? 'all attacks' : last.name}`
         + `${worst === null ? '' : `, worst single attack ${worst.name} ${worst.p99Ratio.toFixed(2)}x`}, with no attack ${control.p99Ratio.toFixed(2)}x (the noise floor); `
         + `server event-loop stall max ${Math.max(...phases.map((p) => p.loopStallMaxMs)).toFixed(1)} ms under attack, ${alone.stall.toFixed(1)} ms alone`
-        + (stealGate.maxAttempts === 1 ? '' : `; ${[baseline, ...phases.map((p) => p.good)].reduce((n, m) => n + m.setAside.length, 0)} window(s) measured again `
-          + `for VM steal over ${stealGate.limitPct}%, ${[baseline, ...phases.map((p) => p.good)].reduce((n, m) => n + m.roundsOverStealLimit, 0)} `
-          + `of ${rounds * (phases.length + 1)} used over it`),
+        + (stealGate.maxAttempts === 1 ? '' : `; ${everyMeasured.reduce((n, [, m]) => n + m.setAside.length, 0)} window(s) measured again `
+          + `for VM steal over ${stealGate.limitPct}%, ${everyMeasured.reduce((n, [, m]) => n + m.roundsOverStealLimit, 0)} `
+          + `of ${rounds * everyMeasured.length} used over it`),
       baseline, rounds, phases, rssBaseline: alone.rss, baselineLoopStallMaxMs: alone.stall, baselineStealPcts: stealPcts(alone), baselineServerMainCpuPcts: mainCpuPcts(alone),
       rssBusy, rssBound, maxConnections, fdNote, attackerPriority, floodAttacker, stealGate, coresKeptAwake,
     };
