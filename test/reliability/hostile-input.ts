@@ -278,6 +278,11 @@ const EVIDENCE: Partial<Record<Attack, readonly string[]>> = {
   'never-reads': ['never-reads: bytes written'],
 };
 
+/** The baseline and every phase, by name, in the report's order. */
+function withBaseline(baseline: Measured, phases: readonly Phase[]): (readonly [string, Measured])[] {
+  return [['alone (baseline)', baseline], ...phases.map((p) => [p.name, p.good] as const)];
+}
+
 function measured(rounds: readonly Gated<GoodWindow>[]): Measured {
   const windows = rounds.map((r) => r.used.good);
   const all = rounds.flatMap((r) => r.attempts.map((w) => w.good));
@@ -483,7 +488,7 @@ export async function runHostileInput(o: HostileInputOptions): Promise<HostileIn
         rssMax: a.rss, fdMax: a.fds, loopStallMaxMs: a.stall, stealPcts: stealPcts(a), serverMainCpuPcts: mainCpuPcts(a), floodFillMs: a.fill, attacks: a.attacks,
       };
     });
-    const everyMeasured = [['alone (baseline)', baseline] as const, ...phases.map((p) => [p.name, p.good] as const)];
+    const everyMeasured = withBaseline(baseline, phases);
     // A ratio whose windows the host took CPU from, after every attempt,
     // measures the host: a run that cannot measure is not a pass.
     for (const [name, m] of everyMeasured) {
@@ -581,7 +586,7 @@ async function main(): Promise<void> {
     + `The p99 is from each request's intended send time (a fixed schedule); "from write" leaves out the client's own lateness in sending.\n`
     + `VM steal is over each measured window; a window with more than ${r.stealGate.limitPct}% was measured again, up to ${r.stealGate.maxAttempts} attempts in all, `
     + `and the figures use the first within it (or the one with the least steal, counted as over). Set aside:\n`
-    + [['alone (baseline)', r.baseline] as const, ...r.phases.map((p) => [p.name, p.good] as const)].map(([name, m]) => `  ${name}: `
+    + withBaseline(r.baseline, r.phases).map(([name, m]) => `  ${name}: `
       + `${m.setAside.length === 0 ? 'none' : m.setAside.map((w) => `round ${w.round} p99 ${w.p99} µs at ${w.stealPct.toFixed(1)}%`).join(', ')}`
       + `${m.roundsOverStealLimit === 0 ? '' : `; ${m.roundsOverStealLimit} round(s) over the limit in every attempt`}\n`).join(''));
   for (const p of r.phases) {
